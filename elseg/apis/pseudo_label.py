@@ -1,0 +1,234 @@
+"""Pseudo labels for the unlabelled slices (ELNet stage 1 -> stage 2, Sec. 3.3).
+
+The stage-1 network N_s segments every unlabelled slice; each result is written
+as ``<out_dir>/<slice id>.npz`` holding ``label`` (uint8, the slice's native size)
+and ``confidence`` (float16 max softmax probability). Files are written
+atomically and a finished file is never recomputed, so a job killed during
+pseudo-labelling resumes where it stopped. Under distributed training each rank
+labels the slices ``i % world_size == rank``: none is done twice or lost. When
+all are present ``_COMPLETE.json`` records their number and summary statistics.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import os.path as osp
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..utils.checkpoint import atomic_write_bytes
+
+COMPLETE_MARKER = '_COMPLETE.json'
+
+
+def pseudo_label_path(out_dir: str, slice_id: str) -> str:
+    """Path of the pseudo-label file of ``slice_id``."""
+    return osp.join(out_dir, f'{slice_id}.npz')
+
+
+def save_pseudo_label(out_dir: str, slice_id: str, label: np.ndarray,
+                      confidence: np.ndarray) -> None:
+    """Write one pseudo label atomically (temporary file, then rename).
+
+    Args:
+        out_dir (str): Pseudo-label folder.
+        slice_id (str): Slice id (file stem).
+        label (np.ndarray): uint8 (H, W) label map.
+        confidence (np.ndarray): (H, W) max softmax probability.
+    """
+    buf = io.BytesIO()
+    np.savez_compressed(
+        buf,
+        label=label.astype(np.uint8),
+        confidence=confidence.astype(np.float16))
+    atomic_write_bytes(buf.getvalue(), pseudo_label_path(out_dir, slice_id))
+
+
+def load_pseudo_label(out_dir: str,
+                      slice_id: str) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+    """Read one pseudo label.
+
+    Args:
+        out_dir (str): Pseudo-label folder.
+        slice_id (str): Slice id.
+
+    Returns:
+        tuple | None: ``(label uint8, confidence float32)`` or None when the
+        file does not exist.
+
+    Raises:
+        ValueError: When the file exists but cannot be read (it names the file
+            and says to delete it so it is regenerated).
+    """
+    path = pseudo_label_path(out_dir, slice_id)
+    if not osp.exists(path):
+        return None
+    try:
+        with np.load(path) as data:
+            return data['label'], data['confidence'].astype(np.float32)
+    except Exception as err:  # noqa: BLE001 - any read failure is reported
+        raise ValueError(
+            f'Corrupt pseudo-label file {path}: {err}. Delete it; the '
+            'two-stage hook regenerates missing pseudo labels on --resume.'
+        ) from err
+
+
+def is_complete(out_dir: str, expected: int) -> bool:
+    """Whether ``out_dir`` holds a finished set of ``expected`` pseudo labels."""
+    marker = osp.join(out_dir, COMPLETE_MARKER)
+    if not osp.exists(marker):
+        return False
+    try:
+        with open(marker) as f:
+            return int(json.load(f).get('num_slices', -1)) == expected
+    except (OSError, ValueError):
+        return False
+
+
+def _normalise(model, imgs: List[np.ndarray]) -> torch.Tensor:
+    """Stack (H, W) float images and normalise them like training does."""
+    tensors = [torch.from_numpy(np.ascontiguousarray(i))[None] for i in imgs]
+    data = model.data_preprocessor(dict(inputs=tensors), False)
+    return data['inputs']
+
+
+@torch.no_grad()
+def predict_probs(model, imgs: List[np.ndarray], scale: Sequence[int],
+                  flip: bool = False) -> List[torch.Tensor]:
+    """Softmax probabilities of a segmentor for a list of 2D images.
+
+    Each image is resized to the network input ``scale`` (bilinear), segmented,
+    and its logits are resized back to the image's own size (bilinear) before
+    the softmax, as mmseg's evaluation does.
+
+    Args:
+        model: An mmseg segmentor (unwrapped) with ``data_preprocessor``.
+        imgs (list[np.ndarray]): float32 (H, W) images.
+        scale (Sequence[int]): Network input (h, w).
+        flip (bool): Average with the horizontally flipped prediction (TTA).
+
+    Returns:
+        list[torch.Tensor]: (K, H, W) probabilities on CPU, one per image.
+    """
+    h, w = int(scale[0]), int(scale[1])
+    resized = [
+        F.interpolate(
+            torch.from_numpy(np.ascontiguousarray(im, dtype=np.float32))[None,
+                                                                       None],
+            size=(h, w),
+            mode='bilinear',
+            align_corners=False)[0, 0].numpy() for im in imgs
+    ]
+    inputs = _normalise(model, resized)
+    metas = [dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w))
+             for _ in imgs]
+    logits = model.encode_decode(inputs, metas)
+    if flip:
+        logits = 0.5 * (logits + model.encode_decode(inputs.flip(-1),
+                                                     metas).flip(-1))
+    out = []
+    for i, im in enumerate(imgs):
+        lg = F.interpolate(
+            logits[i:i + 1], size=im.shape[:2], mode='bilinear',
+            align_corners=False)
+        out.append(lg.softmax(1)[0].float().cpu())
+    return out
+
+
+def generate_pseudo_labels(model,
+                           infos: Sequence[dict],
+                           out_dir: str,
+                           load_image: Callable[[dict], np.ndarray],
+                           scale: Sequence[int],
+                           slice_id: Callable[[dict], str],
+                           batch_size: int = 16,
+                           flip: bool = True,
+                           rank: int = 0,
+                           world_size: int = 1,
+                           logger=None) -> Dict[str, int]:
+    """Pseudo-label this rank's share of the unlabelled slices.
+
+    Args:
+        model: The stage-1 segmentor (unwrapped), switched to eval inside.
+        infos (Sequence[dict]): data_infos of all unlabelled slices (same order
+            on every rank).
+        out_dir (str): Output folder.
+        load_image (Callable): Returns the float32 (H, W) image of an info.
+            It must not read labels.
+        scale (Sequence[int]): Network input (h, w).
+        slice_id (Callable): Maps an info to its slice id.
+        batch_size (int): Slices per forward pass.
+        flip (bool): Horizontal-flip test-time augmentation.
+        rank (int): This process's rank.
+        world_size (int): Number of processes.
+        logger: Optional logger for progress lines.
+
+    Returns:
+        dict: ``done`` (files written now) and ``skipped`` (already present).
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    mine = [info for i, info in enumerate(infos) if i % world_size == rank]
+    todo = [
+        info for info in mine
+        if not osp.exists(pseudo_label_path(out_dir, slice_id(info)))
+    ]
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(todo), batch_size):
+            chunk = todo[start:start + batch_size]
+            imgs = [load_image(info) for info in chunk]
+            probs = predict_probs(model, imgs, scale, flip=flip)
+            for info, p in zip(chunk, probs):
+                conf, label = p.max(0)
+                save_pseudo_label(out_dir, slice_id(info),
+                                  label.numpy().astype(np.uint8),
+                                  conf.numpy())
+            if logger is not None and (start // batch_size) % 20 == 0:
+                logger.info(f'pseudo labels: {start + len(chunk)}/{len(todo)} '
+                            f'new on rank {rank}')
+    finally:
+        model.train(was_training)
+    return dict(done=len(todo), skipped=len(mine) - len(todo))
+
+
+def write_complete_marker(out_dir: str, infos: Sequence[dict],
+                          slice_id: Callable[[dict], str],
+                          num_classes: int) -> dict:
+    """Check that every pseudo label exists and write ``_COMPLETE.json``.
+
+    Args:
+        out_dir (str): Pseudo-label folder.
+        infos (Sequence[dict]): All unlabelled slices.
+        slice_id (Callable): Maps an info to its slice id.
+        num_classes (int): Number of classes, for the class fractions.
+
+    Returns:
+        dict: The summary written (count, mean confidence, class fractions).
+
+    Raises:
+        RuntimeError: If a pseudo label is missing.
+    """
+    counts = np.zeros(num_classes, dtype=np.int64)
+    conf_sum, n_pix = 0.0, 0
+    for info in infos:
+        pl = load_pseudo_label(out_dir, slice_id(info))
+        if pl is None:
+            raise RuntimeError(
+                f'Pseudo label of {slice_id(info)} missing in {out_dir}.')
+        label, conf = pl
+        counts += np.bincount(label.ravel(), minlength=num_classes)[:num_classes]
+        conf_sum += float(conf.sum())
+        n_pix += conf.size
+    summary = dict(
+        num_slices=len(infos),
+        mean_confidence=conf_sum / max(n_pix, 1),
+        class_fraction=(counts / max(counts.sum(), 1)).round(5).tolist())
+    atomic_write_bytes(
+        json.dumps(summary, indent=2).encode(), osp.join(out_dir,
+                                                         COMPLETE_MARKER))
+    return summary

@@ -1,0 +1,345 @@
+"""The training set of exemplar learning: one labelled slice, its synthetic
+offspring and the unlabelled slices (ELNet, En & Guo, arXiv 2204.01713, Sec. 3).
+"""
+from __future__ import annotations
+
+import copy
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+from mmengine.dataset import Compose
+from mmseg.registry import DATASETS, TRANSFORMS
+
+STREAMS = ('exemplar', 'synthetic', 'unlabeled')
+BACKGROUNDS = ('black', 'exemplar_inpainted', 'unlabeled_inpainted',
+               'unlabeled_raw')
+IGNORE_INDEX = 255
+
+
+def _resize(arr: np.ndarray, scale: Sequence[int], nearest: bool) -> np.ndarray:
+    """Resize a 2D array to ``scale`` = (h, w)."""
+    h, w = int(scale[0]), int(scale[1])
+    if arr.shape[:2] == (h, w):
+        return arr
+    interp = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    return cv2.resize(arr, (w, h), interpolation=interp)
+
+
+def inpaint_organs(img: np.ndarray, organ_mask: np.ndarray,
+                   dilate: int = 3) -> np.ndarray:
+    """Remove organs from an image by inpainting them from their surroundings.
+
+    Used to make organ-free backgrounds from a labelled (or pseudo-labelled)
+    slice. The mask is dilated first so no organ rim is left behind.
+
+    Args:
+        img (np.ndarray): float32 (H, W) image in [0, 1].
+        organ_mask (np.ndarray): bool (H, W), True on organ pixels.
+        dilate (int): Dilation radius in pixels. Defaults to 3.
+
+    Returns:
+        np.ndarray: float32 (H, W) image without the masked organs.
+    """
+    mask = organ_mask.astype(np.uint8)
+    if dilate > 0:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
+                                           (2 * dilate + 1, 2 * dilate + 1))
+        mask = cv2.dilate(mask, kernel)
+    if not mask.any():
+        return img.astype(np.float32)
+    lo, hi = float(img.min()), float(img.max())
+    span = max(hi - lo, 1e-6)
+    img8 = np.clip((img - lo) / span * 255.0, 0, 255).astype(np.uint8)
+    out = cv2.inpaint(img8, mask, 5, cv2.INPAINT_TELEA)
+    return out.astype(np.float32) / 255.0 * span + lo
+
+
+@DATASETS.register_module()
+class ExemplarLearningDataset:
+    """Exemplar, synthetic and (pseudo-labelled) unlabelled training streams.
+
+    Follows ELNet's training data (Sec. 3, Fig. 2): stage 1 trains on the
+    exemplar D_E and synthetic samples D_S made from it by ESM; stage 2 adds the
+    unlabelled slices D_U with the stage-1 model's pseudo labels.
+
+    Exactly one slice is labelled. The wrapped dataset must be built without
+    labels (``with_label=False``); the exemplar's label is the only label file
+    this class opens. Unlabelled slices carry their pseudo label (stage 2) or an
+    all-ignore map (255) when there is none, so their true labels can never
+    reach training.
+
+    Each index maps to a stream through a fixed repeating pattern built from
+    the stage's stream ratios (e.g. ``dict(exemplar=1, synthetic=3)`` gives
+    ``[e, s, s, s]``), so shuffled batches hold these proportions on average.
+    The length is fixed for the whole run because mmengine's InfiniteSampler
+    stores it when built.
+
+    Background pool for synthesis (the paper uses "black images and images that
+    do not contain any organs"; with one labelled slice no slice is known to be
+    organ-free, so elseg makes them): ``black``; ``exemplar_inpainted``, the
+    exemplar with its organs inpainted (a real, organ-free anatomy around the
+    heart); in stage 2 ``unlabeled_inpainted``, an unlabelled slice with its
+    pseudo-labelled organs inpainted (many different real backgrounds);
+    ``unlabeled_raw``, an unlabelled slice as is (its organs then count as
+    background: only for ablations).
+
+    Args:
+        dataset (dict): Config of the wrapped slice dataset (e.g.
+            ``ACDCDataset`` over ``train_slices.list`` with ``with_label=False``).
+        exemplar (str | dict): The exemplar slice id, or ``dict(file=path)``
+            written by ``tools/select_exemplar.py``, or
+            ``dict(rule='random', seed=0)`` to select it here.
+        scale (tuple[int, int]): (h, w) every training image is resized to
+            before synthesis and augmentation (the network input size).
+        pipeline (list[dict]): Shared transforms for all streams (augmentation
+            and ``PackSegInputs``).
+        synthesis (dict, optional): ESM transform config
+            (``ExemplarSynthesis``). None disables the synthetic stream.
+        stream_ratios (dict): ``dict(stage1=dict(...), stage2=dict(...))``
+            integer ratios of the streams per stage.
+        backgrounds (dict): ``dict(stage1=dict(black=1, exemplar_inpainted=1),
+            stage2=dict(...))`` sampling weights of the background sources.
+        min_confidence (float): Pseudo-label pixels whose confidence is below
+            this become ignore (255). Defaults to 0.
+        length (int): Fixed dataset length. Defaults to 100000.
+        num_classes (int, optional): Checked against the exemplar's labels.
+
+    Raises:
+        ValueError: On unknown streams or backgrounds, a stage without any
+            stream, or an exemplar that is not in the wrapped dataset.
+    """
+
+    def __init__(self,
+                 dataset: dict,
+                 exemplar: Union[str, dict],
+                 scale: Sequence[int] = (224, 224),
+                 pipeline: Optional[List[dict]] = None,
+                 synthesis: Optional[dict] = None,
+                 stream_ratios: Optional[Dict[str, Dict[str, int]]] = None,
+                 backgrounds: Optional[Dict[str, Dict[str, float]]] = None,
+                 min_confidence: float = 0.0,
+                 length: int = 100000,
+                 num_classes: Optional[int] = None) -> None:
+        from .transforms.load_medical_slice import LoadMedicalSlice
+
+        dataset = copy.deepcopy(dataset)
+        if dataset.get('with_label', True):
+            dataset['with_label'] = False  # no unlabelled slice may carry a label
+        self.dataset = DATASETS.build(dataset)
+        self.scale = (int(scale[0]), int(scale[1]))
+        self.loader = LoadMedicalSlice()
+        self.pipeline = Compose(
+            [TRANSFORMS.build(t) if isinstance(t, dict) else t
+             for t in (pipeline or [])])
+        self.synthesis = TRANSFORMS.build(synthesis) if synthesis else None
+        self.min_confidence = float(min_confidence)
+        self.length = int(length)
+        self.num_classes = num_classes
+        self.stage = 1
+        self.pseudo_label_dir: Optional[str] = None
+
+        ratios = stream_ratios or dict(
+            stage1=dict(exemplar=1, synthetic=3),
+            stage2=dict(exemplar=1, synthetic=3, unlabeled=2))
+        self.patterns = {}
+        for stage in (1, 2):
+            r = ratios.get(f'stage{stage}', {})
+            for name, n in r.items():
+                if name not in STREAMS:
+                    raise ValueError(f'Unknown stream {name!r} in stream_ratios; '
+                                     f'choose from {STREAMS}.')
+                if n and name == 'synthetic' and self.synthesis is None:
+                    raise ValueError('stream_ratios asks for synthetic samples '
+                                     'but no `synthesis` transform is given.')
+            pattern = [s for s in STREAMS for _ in range(int(r.get(s, 0)))]
+            if not pattern:
+                raise ValueError(f'stream_ratios for stage {stage} has no '
+                                 f'stream: {r!r}.')
+            self.patterns[stage] = pattern
+        bgs = backgrounds or dict(
+            stage1=dict(black=1, exemplar_inpainted=1),
+            stage2=dict(black=1, exemplar_inpainted=1, unlabeled_inpainted=2))
+        self.backgrounds = {}
+        for stage in (1, 2):
+            b = {k: float(v) for k, v in bgs.get(f'stage{stage}', {}).items()
+                 if v}
+            bad = set(b) - set(BACKGROUNDS)
+            if bad:
+                raise ValueError(f'Unknown background source(s) {sorted(bad)}; '
+                                 f'choose from {BACKGROUNDS}.')
+            if not b:
+                b = dict(black=1.0)
+            if stage == 1 and 'unlabeled_inpainted' in b:
+                raise ValueError("'unlabeled_inpainted' needs pseudo labels: use "
+                                 'it in backgrounds.stage2 only.')
+            self.backgrounds[stage] = b
+
+        self._init_exemplar(exemplar)
+
+    # ------------------------------------------------------------------ setup
+    def _init_exemplar(self, exemplar: Union[str, dict]) -> None:
+        from .exemplar import read_exemplar_file, select_exemplar
+        if isinstance(exemplar, dict):
+            if 'file' in exemplar:
+                exemplar_id = read_exemplar_file(exemplar['file'])
+            else:
+                kwargs = {k: v for k, v in exemplar.items()}
+                kwargs.setdefault('data_root', self.dataset.data_root)
+                exemplar_id = select_exemplar(**kwargs)
+        else:
+            exemplar_id = str(exemplar)
+        infos = [self.dataset.get_data_info(i) for i in range(len(self.dataset))]
+        match = [i for i, info in enumerate(infos)
+                 if self._slice_id(info) == exemplar_id]
+        if not match:
+            raise ValueError(
+                f'Exemplar {exemplar_id!r} is not a slice of the training set '
+                f'{self.dataset.data_root!r} ({len(infos)} slices). Pick one '
+                'with tools/select_exemplar.py.')
+        self.exemplar_id = exemplar_id
+        ex_info = dict(infos[match[0]])
+        ex_info['seg_map_path'] = ex_info['img_path']  # the one label we read
+        ex = self.loader(dict(ex_info))
+        label = ex['gt_seg_map']
+        if self.num_classes is not None:
+            present = set(np.unique(label).tolist())
+            missing = sorted(set(range(self.num_classes)) - present)
+            if missing:
+                names = self.metainfo.get('classes', ())
+                named = [names[m] if m < len(names) else str(m) for m in missing]
+                raise ValueError(
+                    f'Exemplar {exemplar_id!r} ({ex_info["img_path"]}) lacks '
+                    f'class(es) {named}; exemplar learning needs one slice '
+                    'showing every class. Choose another with '
+                    'tools/select_exemplar.py.')
+        self.exemplar_img = _resize(ex['img'].astype(np.float32), self.scale,
+                                    False)
+        self.exemplar_label = _resize(label.astype(np.uint8), self.scale, True)
+        self.exemplar_info = ex_info
+        self.exemplar_inpainted = inpaint_organs(self.exemplar_img,
+                                                 self.exemplar_label > 0)
+        self.unlabeled_infos = [
+            infos[i] for i in range(len(infos)) if i != match[0]
+        ]
+
+    @staticmethod
+    def _slice_id(info: dict) -> str:
+        sid = info.get('slice_id')
+        if sid is None:
+            sid = osp.splitext(osp.basename(info['img_path']))[0]
+        return sid
+
+    @property
+    def metainfo(self) -> dict:
+        """The wrapped dataset's metainfo (classes, palette)."""
+        return copy.deepcopy(self.dataset.metainfo)
+
+    def __len__(self) -> int:
+        return self.length
+
+    # ------------------------------------------------------------ stage logic
+    def set_stage(self, stage: int,
+                  pseudo_label_dir: Optional[str] = None) -> None:
+        """Switch between stage 1 and stage 2 (called by the two-stage hook).
+
+        Args:
+            stage (int): 1 or 2.
+            pseudo_label_dir (str, optional): Folder of ``<slice id>.npz``
+                pseudo labels (stage 2).
+
+        Raises:
+            ValueError: On another stage number.
+        """
+        if stage not in (1, 2):
+            raise ValueError(f'stage must be 1 or 2, got {stage!r}.')
+        self.stage = stage
+        self.pseudo_label_dir = pseudo_label_dir
+
+    def stream_of(self, idx: int) -> str:
+        """The stream that index ``idx`` yields in the current stage."""
+        pattern = self.patterns[self.stage]
+        stream = pattern[idx % len(pattern)]
+        if stream == 'unlabeled' and not self.unlabeled_infos:
+            stream = 'exemplar'
+        return stream
+
+    # -------------------------------------------------------------- loading
+    def _base_results(self, stream: str, info: Optional[dict] = None) -> dict:
+        info = info or self.exemplar_info
+        return dict(
+            img_path=info['img_path'],
+            seg_map_path=None,
+            slice_idx=info.get('slice_idx'),
+            volume_id=info.get('volume_id', ''),
+            num_slices=info.get('num_slices', 1),
+            spacing=info.get('spacing'),
+            reduce_zero_label=False,
+            seg_fields=['gt_seg_map'],
+            stream=stream)
+
+    def _load_unlabeled(self, info: dict, with_pseudo: bool) -> dict:
+        """Image of an unlabelled slice (resized) and its pseudo label."""
+        loaded = self.loader(dict(info, seg_map_path=None))
+        img = _resize(loaded['img'].astype(np.float32), self.scale, False)
+        label = np.full(self.scale, IGNORE_INDEX, dtype=np.uint8)
+        if with_pseudo and self.pseudo_label_dir is not None:
+            from ..apis.pseudo_label import load_pseudo_label
+            pl = load_pseudo_label(self.pseudo_label_dir, self._slice_id(info))
+            if pl is not None:
+                plabel, conf = pl
+                if self.min_confidence > 0:
+                    plabel = np.where(conf >= self.min_confidence, plabel,
+                                      IGNORE_INDEX).astype(np.uint8)
+                label = _resize(plabel, self.scale, True)
+        return dict(img=img, label=label)
+
+    def _background(self) -> np.ndarray:
+        srcs = self.backgrounds[self.stage]
+        names = list(srcs)
+        p = np.asarray([srcs[n] for n in names], dtype=np.float64)
+        name = names[np.random.choice(len(names), p=p / p.sum())]
+        if name == 'black' or not self.unlabeled_infos and name.startswith(
+                'unlabeled'):
+            return np.zeros(self.scale, dtype=np.float32)
+        if name == 'exemplar_inpainted':
+            return self.exemplar_inpainted.copy()
+        info = self.unlabeled_infos[np.random.randint(len(self.unlabeled_infos))]
+        data = self._load_unlabeled(info, with_pseudo=name ==
+                                    'unlabeled_inpainted')
+        if name == 'unlabeled_raw':
+            return data['img']
+        organs = (data['label'] > 0) & (data['label'] != IGNORE_INDEX)
+        return inpaint_organs(data['img'], organs)
+
+    def prepare_sample(self, idx: int) -> dict:
+        """Results dict of sample ``idx`` before the shared pipeline."""
+        stream = self.stream_of(idx)
+        if stream == 'exemplar':
+            results = self._base_results(stream)
+            results['img'] = self.exemplar_img.copy()
+            results['gt_seg_map'] = self.exemplar_label.copy()
+        elif stream == 'synthetic':
+            results = self._base_results(stream)
+            results.update(
+                exemplar_img=self.exemplar_img,
+                exemplar_label=self.exemplar_label,
+                img=self._background())
+            results = self.synthesis(results)
+            results.pop('exemplar_img', None)
+            results.pop('exemplar_label', None)
+        else:
+            n = len(self.unlabeled_infos)
+            info = self.unlabeled_infos[(idx // len(self.patterns[self.stage]))
+                                        % n]
+            results = self._base_results(stream, info)
+            data = self._load_unlabeled(info, with_pseudo=True)
+            results['img'] = data['img']
+            results['gt_seg_map'] = data['label']
+        results['img_shape'] = results['img'].shape[:2]
+        results['ori_shape'] = results['img'].shape[:2]
+        return results
+
+    def __getitem__(self, idx: int) -> dict:
+        return self.pipeline(self.prepare_sample(idx))

@@ -1,0 +1,216 @@
+"""ELNet's two-stage training in one run (En & Guo, arXiv 2204.01713, Sec. 3.3)."""
+from __future__ import annotations
+
+import os.path as osp
+from typing import Optional
+
+from mmengine.dist import barrier, get_dist_info, is_main_process
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmseg.registry import HOOKS
+
+from ...utils.checkpoint import atomic_write_bytes
+
+
+class _SkipFinishedIterations:
+    """Absorb the ``next()`` calls mmengine makes to replay finished iterations.
+
+    On resume, ``IterBasedTrainLoop.run`` advances the data iterator once per
+    finished iteration. With on-the-fly synthesis that would synthesise and
+    discard thousands of batches; this wrapper answers those calls without
+    loading anything, then hands over to the real iterator.
+    """
+
+    def __init__(self, iterator, skip: int) -> None:
+        self._iterator = iterator
+        self._skip = skip
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._skip > 0:
+            self._skip -= 1
+            return None
+        return next(self._iterator)
+
+
+@HOOKS.register_module()
+class ExemplarTwoStageHook(Hook):
+    """Stage 1 -> pseudo labels -> stage 2, resumable at every step.
+
+    Iterations ``[0, stage1_iters)`` train N_s on the exemplar and synthetic
+    streams. After the last stage-1 iteration the hook saves
+    ``iter_{stage1_iters}.pth`` (atomically, and points ``last_checkpoint`` at
+    it), pseudo-labels every unlabelled slice into ``work_dir/pseudo_labels``
+    (see :mod:`elseg.apis.pseudo_label`), switches the dataset and the model to
+    stage 2 and restarts the data workers. The remaining iterations train N_e
+    on exemplar + synthetic + pseudo-labelled data; the final checkpoint is N_e.
+
+    Resume: the stage follows ``runner.iter``; a run resumed at or after
+    ``stage1_iters`` completes any missing pseudo labels (finished files are
+    kept) and goes straight to stage 2, so neither stage 1 nor finished pseudo
+    labels are redone. Resumed runs do not replay the data of finished
+    iterations (the sample stream differs from an uninterrupted run).
+
+    Args:
+        stage1_iters (int): Iterations of stage 1 (N_s).
+        pseudo_label_dir (str): Folder under the work dir. Defaults to
+            ``'pseudo_labels'``.
+        batch_size (int): Slices per forward pass when pseudo-labelling.
+        flip (bool): Horizontal-flip test-time augmentation for pseudo labels.
+        reinit_stage2 (bool): Re-initialise the network (and its optimizer
+            state) for stage 2, as the paper trains a separate N_e; False
+            fine-tunes N_s into N_e. Defaults to False.
+
+    Raises:
+        ValueError: If ``stage1_iters`` is not positive.
+    """
+
+    priority = 'LOWEST'  # after CheckpointHook, which may save the same iter
+
+    def __init__(self,
+                 stage1_iters: int,
+                 pseudo_label_dir: str = 'pseudo_labels',
+                 batch_size: int = 16,
+                 flip: bool = True,
+                 reinit_stage2: bool = False) -> None:
+        if int(stage1_iters) <= 0:
+            raise ValueError(f'stage1_iters must be > 0, got {stage1_iters!r}.')
+        self.stage1_iters = int(stage1_iters)
+        self.pseudo_label_dir = pseudo_label_dir
+        self.batch_size = int(batch_size)
+        self.flip = bool(flip)
+        self.reinit_stage2 = bool(reinit_stage2)
+        self.stage = 1
+
+    # ----------------------------------------------------------------- helpers
+    @staticmethod
+    def _model(runner):
+        model = runner.model
+        return model.module if is_model_wrapper(model) else model
+
+    @staticmethod
+    def _dataset(runner):
+        dataset = runner.train_dataloader.dataset
+        if not hasattr(dataset, 'set_stage'):
+            raise TypeError(
+                'ExemplarTwoStageHook needs an ExemplarLearningDataset as the '
+                f'training dataset, got {type(dataset).__name__}.')
+        return dataset
+
+    def _out_dir(self, runner) -> str:
+        return osp.join(runner.work_dir, self.pseudo_label_dir)
+
+    def _restart_data(self, runner, skip: int = 0) -> None:
+        """Throw away prefetched stage-1 batches and restart the workers."""
+        from mmengine.runner.loops import _InfiniteDataloaderIterator
+        loop = runner.train_loop
+        loader = loop.dataloader
+        if getattr(loader, '_iterator', None) is not None:
+            loader._iterator = None  # persistent workers hold the old dataset
+        iterator = _InfiniteDataloaderIterator(loader)
+        loop.dataloader_iterator = (
+            _SkipFinishedIterations(iterator, skip) if skip else iterator)
+
+    def _pseudo_label(self, runner) -> None:
+        from ...apis.pseudo_label import (generate_pseudo_labels, is_complete,
+                                          write_complete_marker)
+        dataset = self._dataset(runner)
+        out_dir = self._out_dir(runner)
+        infos = dataset.unlabeled_infos
+        if is_complete(out_dir, len(infos)):
+            runner.logger.info(f'Pseudo labels complete in {out_dir}: reused.')
+            return
+        rank, world = get_dist_info()
+        model = self._model(runner)
+
+        def load_image(info: dict):
+            return dataset.loader(dict(info, seg_map_path=None))['img']
+
+        stats = generate_pseudo_labels(
+            model,
+            infos,
+            out_dir,
+            load_image=load_image,
+            scale=dataset.scale,
+            slice_id=dataset._slice_id,
+            batch_size=self.batch_size,
+            flip=self.flip,
+            rank=rank,
+            world_size=world,
+            logger=runner.logger)
+        runner.logger.info(
+            f'Pseudo-labelled {stats["done"]} slices on rank {rank} '
+            f'({stats["skipped"]} already done) into {out_dir}.')
+        barrier()
+        if is_main_process():
+            summary = write_complete_marker(
+                out_dir, infos, dataset._slice_id,
+                len(dataset.metainfo.get('classes', ())) or 1)
+            runner.logger.info(f'Pseudo-label summary: {summary}')
+        barrier()
+
+    def _switch_to_stage2(self, runner, skip: int = 0) -> None:
+        dataset = self._dataset(runner)
+        dataset.set_stage(2, self._out_dir(runner))
+        model = self._model(runner)
+        if hasattr(model, 'set_stage'):
+            model.set_stage(2)
+        self._restart_data(runner, skip)
+        self.stage = 2
+        runner.logger.info(
+            f'Switched to stage 2 at iteration {runner.iter}: training on '
+            'exemplar + synthetic + pseudo-labelled slices.')
+
+    def _save_stage1(self, runner) -> None:
+        filename = f'iter_{self.stage1_iters}.pth'
+        path = osp.join(runner.work_dir, filename)
+        if not osp.exists(path):
+            runner.save_checkpoint(runner.work_dir, filename)
+        if is_main_process():
+            atomic_write_bytes(
+                path.encode(), osp.join(runner.work_dir, 'last_checkpoint'))
+        barrier()
+
+    # ------------------------------------------------------------------ hooks
+    def before_train(self, runner) -> None:
+        """Set the stage from the (possibly resumed) iteration."""
+        dataset = self._dataset(runner)
+        model = self._model(runner)
+        skip = runner.iter
+        if runner.iter >= self.stage1_iters:
+            self._pseudo_label(runner)
+            if self.reinit_stage2 and runner.iter == self.stage1_iters:
+                self._reinit(runner)
+            self._switch_to_stage2(runner, skip)
+        else:
+            dataset.set_stage(1)
+            if hasattr(model, 'set_stage'):
+                model.set_stage(1)
+            self.stage = 1
+            if skip:
+                self._restart_data(runner, skip)
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        """At the end of stage 1: checkpoint, pseudo-label, switch."""
+        if self.stage != 1 or runner.iter + 1 != self.stage1_iters:
+            return
+        if runner.iter + 1 >= runner.max_iters:
+            runner.logger.warning(
+                'stage1_iters equals max_iters: no stage 2 is trained.')
+            return
+        self._save_stage1(runner)
+        self._pseudo_label(runner)
+        if self.reinit_stage2:
+            self._reinit(runner)
+        self._switch_to_stage2(runner)
+
+    def _reinit(self, runner) -> None:
+        self._model(runner).reinitialize()
+        runner.optim_wrapper.optimizer.state.clear()
+        runner.logger.info('Stage 2 starts from re-initialised weights.')
