@@ -93,11 +93,35 @@ def _numpy_safe_globals() -> List[Any]:
     return out
 
 
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """Stand-in for ``getattr`` inside checkpoints, limited to HistoryBuffer.
+
+    mmengine pickles a :class:`HistoryBuffer` with its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. Allowing the real ``getattr`` would let a
+    malicious checkpoint reach any attribute (and from there ``os.system``), so
+    checkpoints get this function instead: it only returns the statistics
+    methods registered on ``HistoryBuffer``.
+
+    Raises:
+        pickle.UnpicklingError: For any other object or attribute.
+    """
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return HistoryBuffer._statistics_methods[name]
+    raise pickle.UnpicklingError(
+        f'Checkpoint asks for getattr({obj!r}, {name!r}); only HistoryBuffer '
+        'statistics methods are allowed.')
+
+
 def _mmengine_safe_globals() -> List[Any]:
     """Non-tensor objects that mmengine's runner puts into a checkpoint."""
     from mmengine.logging import HistoryBuffer
     from mmengine.config import ConfigDict
-    return [HistoryBuffer, ConfigDict]
+    return [
+        HistoryBuffer, ConfigDict,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr'),
+    ]
 
 
 def register_safe_globals(extra: Iterable[Any] = ()) -> None:

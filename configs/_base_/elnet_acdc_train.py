@@ -1,0 +1,29 @@
+# ELNet training data on ACDC: one exemplar + ESM synthetic + (stage 2) pseudo-labelled
+# unlabelled slices, wrapped by ExemplarLearningDataset (see docs/design.md).
+_base_ = ['./datasets/acdc.py']
+train_pipeline = [
+    # the paper's augmentation: random rotation and flipping (Sec. 4.1)
+    dict(type='RandomRotFlip', rotate_prob=0.5, flip_prob=0.5, degree=(-20, 20)),
+    dict(type='PackSegInputs', meta_keys=('img_path', 'ori_shape', 'img_shape',
+                                          'volume_id', 'slice_idx', 'stream')),
+]
+train_dataloader = dict(
+    batch_size=12,
+    num_workers=2,
+    persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='ExemplarLearningDataset',
+        dataset={{_base_.train_slices_dataset}},
+        # written by: python tools/select_exemplar.py ../shared/data/ACDC --seed 0
+        exemplar=dict(rule='random', seed=0),
+        scale={{_base_.crop_size}},
+        num_classes=4,
+        synthesis=dict(type='ExemplarSynthesis'),
+        stream_ratios=dict(
+            stage1=dict(exemplar=1, synthetic=3),
+            stage2=dict(exemplar=1, synthetic=3, unlabeled=2)),
+        backgrounds=dict(
+            stage1=dict(black=1, exemplar_inpainted=1),
+            stage2=dict(black=1, exemplar_inpainted=1, unlabeled_inpainted=2)),
+        pipeline=train_pipeline))

@@ -1,0 +1,46 @@
+# mmseg's UNet (Ronneberger et al. 2015) + FCN head for 1-channel medical slices,
+# trained with the paper's L_seg = 0.5 CE + 0.5 Dice (Eq. 7).
+norm_cfg = dict(type='BN', requires_grad=True)
+num_classes = 4
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[0.0],
+    std=[1.0],
+    bgr_to_rgb=False,
+    pad_val=0,
+    seg_pad_val=255)
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(
+        type='UNet',
+        in_channels=1,
+        base_channels=64,
+        num_stages=5,
+        strides=(1, 1, 1, 1, 1),
+        enc_num_convs=(2, 2, 2, 2, 2),
+        dec_num_convs=(2, 2, 2, 2),
+        downsamples=(True, True, True, True),
+        enc_dilations=(1, 1, 1, 1, 1),
+        dec_dilations=(1, 1, 1, 1),
+        norm_cfg=norm_cfg,
+        act_cfg=dict(type='ReLU'),
+        upsample_cfg=dict(type='InterpConv'),
+        norm_eval=False),
+    decode_head=dict(
+        type='FCNHead',
+        in_channels=64,
+        in_index=4,
+        channels=64,
+        num_convs=1,
+        concat_input=False,
+        dropout_ratio=0.1,
+        num_classes=num_classes,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=[
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.5),
+            dict(type='ClassMeanDiceLoss', loss_weight=0.5),
+        ]),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))
