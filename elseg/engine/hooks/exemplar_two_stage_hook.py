@@ -109,6 +109,11 @@ class ExemplarTwoStageHook(Hook):
         loader = loop.dataloader
         if getattr(loader, '_iterator', None) is not None:
             loader._iterator = None  # persistent workers hold the old dataset
+        sampler = getattr(loader, 'sampler', None)
+        if hasattr(sampler, '_indices_of_rank'):
+            # mmengine's InfiniteSampler keeps one index generator for its whole
+            # life; dropping the old data iterator closes it, so start a new one.
+            sampler.indices = sampler._indices_of_rank()
         iterator = _InfiniteDataloaderIterator(loader)
         loop.dataloader_iterator = (
             _SkipFinishedIterations(iterator, skip) if skip else iterator)

@@ -1,6 +1,6 @@
 # ELNet training data on ACDC: one exemplar + ESM synthetic + (stage 2) pseudo-labelled
 # unlabelled slices, wrapped by ExemplarLearningDataset (see docs/design.md).
-_base_ = ['./datasets/acdc.py']
+_base_ = ['./acdc.py']
 train_pipeline = [
     # the paper's augmentation: random rotation and flipping (Sec. 4.1)
     dict(type='RandomRotFlip', rotate_prob=0.5, flip_prob=0.5, degree=(-20, 20)),

@@ -1,0 +1,3 @@
+__all__ = []
+from .inference import inference_volume  # noqa: E402
+__all__ += ['inference_volume']

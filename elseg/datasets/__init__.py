@@ -1,0 +1,13 @@
+from . import transforms  # noqa: F401
+
+from .exemplar_learning_dataset import ExemplarLearningDataset
+__all__ = ['ExemplarLearningDataset']
+from .medical_slice_dataset import MedicalSliceDataset  # noqa: E402
+from .acdc_dataset import ACDCDataset  # noqa: E402
+from .btcv_synapse_dataset import BTCVSynapseDataset  # noqa: E402
+from .exemplar import (read_exemplar_file, select_exemplar,  # noqa: E402
+                       write_exemplar_file)
+__all__ += [
+    'MedicalSliceDataset', 'ACDCDataset', 'BTCVSynapseDataset',
+    'read_exemplar_file', 'select_exemplar', 'write_exemplar_file'
+]

@@ -1,0 +1,182 @@
+"""Choosing the single labelled slice (the exemplar) of exemplar learning.
+
+Label-reading note: choosing the exemplar simulates an annotator who browses
+the unlabelled slices and picks one that shows every structure, then labels
+it. To simulate that choice the labels of the candidate slices are read here,
+only to check which classes a slice shows (and their areas); they are never
+returned, cached or passed to training. Only the chosen slice id leaves this
+module, and training reads the label of that one slice only.
+
+Rules:
+
+* ``'random'`` (ELNet paper, arXiv 2204.01713): a slice drawn uniformly
+  (seeded) among the slices whose label contains every class.
+* ``'central'``: as ``'random'``, but restricted to slices in the middle
+  third of their volume (mid-ventricular level in ACDC short-axis stacks).
+  Better because basal and apical all-class slices are atypical (partial
+  volume at the base, a tiny RV/LV cavity at the apex); the middle slices look
+  like most of the test slices, and an annotator asked to label "a slice with
+  every structure" would pick one there. It keeps the seed's randomness, so
+  results can still be averaged over exemplars.
+* ``'largest_area'``: deterministic; the all-class slice whose smallest
+  foreground class is largest (``max over slices of min over classes of the
+  class's pixel count``). Better because exemplar synthesis (ESM) can only
+  learn a class's appearance and shape from the pixels the exemplar has: a
+  slice where one structure covers a few pixels teaches almost nothing about
+  it. It ignores the seed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from elseg.utils.checkpoint import atomic_write_bytes
+
+RULES = ('random', 'central', 'largest_area')
+
+
+def _slice_parts(slice_id: str) -> Tuple[str, Optional[int]]:
+    from .medical_slice_dataset import MedicalSliceDataset
+    return (MedicalSliceDataset.volume_id_of(slice_id),
+            MedicalSliceDataset.slice_number_of(slice_id))
+
+
+def _read_label(path: str) -> np.ndarray:
+    from .transforms.load_medical_slice import read_slice
+    return read_slice(path, 'label', None)
+
+
+def select_exemplar(data_root: str,
+                    split_list: str = 'train_slices.list',
+                    rule: str = 'random',
+                    seed: int = 0,
+                    num_classes: int = 4,
+                    slice_dir: str = 'data/slices',
+                    suffix: str = '.h5',
+                    min_pixels: int = 1) -> str:
+    """Choose the exemplar slice id (see the module docstring for the rules).
+
+    Args:
+        data_root (str): Dataset folder (SSL4MIS layout by default).
+        split_list (str): List of candidate slice ids, relative to
+            ``data_root`` or absolute. Defaults to 'train_slices.list'.
+        rule (str): 'random' (paper), 'central' or 'largest_area'.
+        seed (int): Seed of the random rules. Defaults to 0.
+        num_classes (int): Classes including background; a candidate's label
+            must contain all of 1..num_classes-1 (background is not required).
+            Defaults to 4 (ACDC).
+        slice_dir (str): Folder of slice files relative to ``data_root``.
+            Defaults to 'data/slices' (ACDC); 'train_npz' for Synapse.
+        suffix (str): Slice file suffix ('.h5' or '.npz'). Defaults to '.h5'.
+        min_pixels (int): Pixels a class needs to count as present.
+            Defaults to 1.
+
+    Returns:
+        str: The chosen slice id.
+
+    Raises:
+        ValueError: Unknown rule, bad num_classes/min_pixels, or no slice
+            contains every class.
+        FileNotFoundError: Missing list or slice file.
+    """
+    if rule not in RULES:
+        raise ValueError(f'rule must be one of {RULES}, got {rule!r}.')
+    if num_classes < 2:
+        raise ValueError(f'num_classes must be >= 2, got {num_classes}.')
+    if min_pixels < 1:
+        raise ValueError(f'min_pixels must be >= 1, got {min_pixels}.')
+    list_path = split_list if osp.isabs(split_list) else osp.join(
+        data_root, split_list)
+    if not osp.isfile(list_path):
+        raise FileNotFoundError(f'Split list not found: {list_path!r}.')
+    with open(list_path) as f:
+        ids = sorted({line.strip() for line in f if line.strip()})
+    if not ids:
+        raise ValueError(f'No slice ids in {list_path!r}.')
+    per_volume: Dict[str, List[int]] = {}
+    for sid in ids:
+        vid, num = _slice_parts(sid)
+        if num is not None:
+            per_volume.setdefault(vid, []).append(num)
+    candidates: List[Tuple[str, int]] = []  # (id, smallest class area)
+    for sid in ids:
+        label = _read_label(osp.join(data_root, slice_dir, sid + suffix))
+        counts = np.bincount(label.ravel().astype(np.int64),
+                             minlength=num_classes)[1:num_classes]
+        if (counts >= min_pixels).all():
+            candidates.append((sid, int(counts.min())))
+    if not candidates:
+        raise ValueError(
+            f'No slice of {list_path!r} contains all {num_classes - 1} '
+            f'foreground classes with >= {min_pixels} pixels; check '
+            'num_classes and the labels.')
+    if rule == 'largest_area':
+        return max(candidates, key=lambda c: (c[1], c[0]))[0]
+    if rule == 'central':
+        central = []
+        for sid, _ in candidates:
+            vid, num = _slice_parts(sid)
+            nums = per_volume.get(vid)
+            if num is None or not nums:
+                continue
+            lo, hi = min(nums), max(nums)
+            pos = 0.5 if hi == lo else (num - lo) / (hi - lo)
+            if 1 / 3 <= pos <= 2 / 3:
+                central.append((sid, 0))
+        candidates = central or candidates
+    rng = np.random.default_rng(seed)
+    return candidates[int(rng.integers(len(candidates)))][0]
+
+
+def write_exemplar_file(path: str,
+                        slice_id: str,
+                        rule: str,
+                        seed: int,
+                        **extra) -> None:
+    """Write the exemplar choice as JSON (atomically).
+
+    Args:
+        path (str): Destination, e.g. ``work_dirs/exemplar.json``.
+        slice_id (str): The chosen slice id.
+        rule (str): The rule that chose it.
+        seed (int): The seed used.
+        **extra: More JSON-serialisable fields (data_root, split_list...).
+    """
+    payload = dict(slice_id=slice_id, rule=rule, seed=seed, **extra)
+    atomic_write_bytes(json.dumps(payload, indent=2).encode(), path)
+
+
+def read_exemplar_file(path: str) -> dict:
+    """Read a file written by :func:`write_exemplar_file`.
+
+    Returns:
+        dict: At least ``slice_id``, ``rule`` and ``seed``.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: It is not JSON or lacks ``slice_id``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'Exemplar file not found: {path!r}. Create it with '
+            'tools/select_exemplar.py --out ' + os.fspath(path))
+    try:
+        with open(path) as f:
+            payload = json.load(f)
+    except json.JSONDecodeError as err:
+        raise ValueError(f'Exemplar file {path!r} is not valid JSON: '
+                         f'{err}') from err
+    if not isinstance(payload, dict) or not isinstance(
+            payload.get('slice_id'), str):
+        raise ValueError(f'Exemplar file {path!r} has no string "slice_id" '
+                         f'(got {payload!r}).')
+    return payload
+
+
+__all__: Sequence[str] = [
+    'RULES', 'read_exemplar_file', 'select_exemplar', 'write_exemplar_file'
+]

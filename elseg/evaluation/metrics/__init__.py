@@ -1,0 +1,3 @@
+__all__ = []
+from .medical_volume_metric import MedicalVolumeMetric  # noqa: E402
+__all__ += ['MedicalVolumeMetric']

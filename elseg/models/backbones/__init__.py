@@ -1,0 +1,2 @@
+from .mt_unet import MTUNet
+__all__ = ['MTUNet']

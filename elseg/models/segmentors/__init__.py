@@ -1,0 +1,3 @@
+from .exemplar_encoder_decoder import ExemplarEncoderDecoder
+from .mean_teacher_encoder_decoder import MeanTeacherEncoderDecoder
+__all__ = ['ExemplarEncoderDecoder', 'MeanTeacherEncoderDecoder']

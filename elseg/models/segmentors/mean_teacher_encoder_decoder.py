@@ -1,0 +1,246 @@
+"""MeanTeacherEncoderDecoder: EMA teacher for MLDS's unlabelled images."""
+import copy
+import math
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         SampleList, add_prefix)
+from torch import Tensor, nn
+
+UNLABELED = 'unlabeled'
+
+
+def sigmoid_rampup(current: float, rampup_length: float) -> float:
+    """Sigmoid-shaped ramp-up ``exp(-5 (1 - t) ** 2)``, ``t = current / length``.
+
+    (Laine & Aila 2017; Tarvainen & Valpola 2017.)
+
+    Args:
+        current (float): Current iteration.
+        rampup_length (float): Ramp-up length; 0 gives 1.0 at once.
+
+    Returns:
+        float: Weight in (0, 1]; 1.0 from ``rampup_length`` on.
+    """
+    if rampup_length <= 0:
+        return 1.0
+    t = min(max(current / rampup_length, 0.0), 1.0)
+    return math.exp(-5.0 * (1.0 - t)**2)
+
+
+@MODELS.register_module()
+class MeanTeacherEncoderDecoder(EncoderDecoder):
+    """Encoder-decoder student with an EMA teacher (mean teacher).
+
+    Mean teacher (Tarvainen & Valpola, NeurIPS 2017) as MLDS (Reiss et al.,
+    CVPR 2021) uses it for unlabelled images. A sample is unlabelled when its
+    metainfo ``stream == 'unlabeled'`` (elseg's ``docs/design.md``); its
+    ``gt_sem_seg`` is never read. Per batch:
+
+    * supervised loss: the decode head's loss (with MLDS deep supervision if
+      the head has ``forward_with_deep``, e.g. :class:`MLDSHead`) and the
+      auxiliary heads' losses on the labelled samples only (keys
+      ``decode.*``, ``aux.*``);
+    * ``loss_consistency``: MSE between the student's and the teacher's
+      softmax (sigmoid for one output channel) on the unlabelled samples,
+      averaged over N, C, H, W, times ``consistency_weight *
+      sigmoid_rampup(cur_iter, consistency_rampup)``. The teacher sees the
+      image plus clipped Gaussian noise (as SSL4MIS's mean teacher). The
+      current weight is logged as ``consistency_weight``.
+
+    The teacher (``self.teacher``: copies of backbone, neck and decode head)
+    has ``requires_grad=False``, always runs in eval mode and is updated by
+    :meth:`momentum_update`, which :class:`MLDSMeanTeacherHook` calls after
+    every training iteration (the hook also sets ``cur_iter`` and copies the
+    student into the teacher before training from scratch). Without the hook
+    the teacher stays fixed and the ramp-up stays at iteration 0.
+
+    Args:
+        backbone, decode_head, neck, auxiliary_head, train_cfg, test_cfg,
+            data_preprocessor, pretrained, init_cfg: As
+            :class:`mmseg.models.EncoderDecoder`.
+        consistency_weight (float): Final consistency weight. Default: 1.0.
+        consistency_rampup (int): Ramp-up length in iterations. Default: 1000.
+        teacher_noise_std (float): Std of the Gaussian noise added to the
+            teacher's input, clipped to ``+-2 std``; 0 disables. Default: 0.1.
+        predict_with (str): ``'teacher'`` (mean teacher's usual choice) or
+            ``'student'`` for ``predict`` / ``encode_decode``.
+            Default: 'teacher'.
+
+    Raises:
+        ValueError: On a negative weight, ramp-up or noise std, or an unknown
+            ``predict_with``.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 neck: OptConfigType = None,
+                 auxiliary_head: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None,
+                 consistency_weight: float = 1.0,
+                 consistency_rampup: int = 1000,
+                 teacher_noise_std: float = 0.1,
+                 predict_with: str = 'teacher') -> None:
+        for name, value in dict(
+                consistency_weight=consistency_weight,
+                consistency_rampup=consistency_rampup,
+                teacher_noise_std=teacher_noise_std).items():
+            if value < 0:
+                raise ValueError(f'{name} must be >= 0, got {value}')
+        if predict_with not in ('teacher', 'student'):
+            raise ValueError(f"predict_with must be 'teacher' or 'student', "
+                             f'got {predict_with!r}')
+        super().__init__(
+            backbone=backbone,
+            decode_head=decode_head,
+            neck=neck,
+            auxiliary_head=auxiliary_head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            pretrained=pretrained,
+            init_cfg=init_cfg)
+        self.consistency_weight = float(consistency_weight)
+        self.consistency_rampup = consistency_rampup
+        self.teacher_noise_std = float(teacher_noise_std)
+        self.predict_with = predict_with
+        self.cur_iter = 0
+        self.teacher = nn.ModuleDict({
+            name: copy.deepcopy(module)
+            for name, module in self._student_modules().items()
+        })
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+
+    def _student_modules(self) -> Dict[str, nn.Module]:
+        modules = dict(backbone=self.backbone, decode_head=self.decode_head)
+        if self.with_neck:
+            modules['neck'] = self.neck
+        return modules
+
+    def train(self, mode: bool = True) -> 'MeanTeacherEncoderDecoder':
+        """Set the student's mode; the teacher always stays in eval mode."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    @torch.no_grad()
+    def momentum_update(self, momentum: float) -> None:
+        """EMA update ``teacher = momentum * teacher + (1 - momentum) * student``.
+
+        Buffers (BN running statistics) are copied from the student.
+        ``momentum=0`` copies the student (this is the opposite convention
+        to mmdet's ``MeanTeacherHook``, whose momentum is the student's share).
+
+        Args:
+            momentum (float): Teacher's share in [0, 1].
+
+        Raises:
+            ValueError: If ``momentum`` is outside [0, 1].
+        """
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f'momentum must be in [0, 1], got {momentum}')
+        for name, student in self._student_modules().items():
+            teacher = self.teacher[name]
+            for (sn, sp), (tn, tp) in zip(student.named_parameters(),
+                                          teacher.named_parameters()):
+                assert sn == tn, (sn, tn)
+                tp.mul_(momentum).add_(sp.detach(), alpha=1.0 - momentum)
+            for (sn, sb), (tn, tb) in zip(student.named_buffers(),
+                                          teacher.named_buffers()):
+                assert sn == tn, (sn, tn)
+                tb.copy_(sb)
+
+    def teacher_forward(self, inputs: Tensor) -> Tensor:
+        """Teacher logits (no gradient, no noise) at the head's resolution."""
+        with torch.no_grad():
+            x = self.teacher['backbone'](inputs)
+            if 'neck' in self.teacher:
+                x = self.teacher['neck'](x)
+            return self.teacher['decode_head'].forward(x)
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """Logits at input size from the teacher or student (``predict_with``)."""
+        if self.predict_with == 'student':
+            return super().encode_decode(inputs, batch_img_metas)
+        x = self.teacher['backbone'](inputs)
+        if 'neck' in self.teacher:
+            x = self.teacher['neck'](x)
+        return self.teacher['decode_head'].predict(x, batch_img_metas,
+                                                   self.test_cfg)
+
+    def _probs(self, logits: Tensor) -> Tensor:
+        return logits.sigmoid() if logits.shape[1] == 1 else logits.softmax(1)
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """Supervised loss on labelled samples + consistency on unlabelled.
+
+        Args:
+            inputs (Tensor): ``(N, C, H, W)`` images.
+            data_samples (list[SegDataSample]): Samples; ``stream`` metainfo
+                ``'unlabeled'`` marks unlabelled ones.
+
+        Returns:
+            dict[str, Tensor]: ``decode.*`` (and ``aux.*``) of the labelled
+            samples (absent when there are none), ``loss_consistency`` and
+            ``consistency_weight``.
+        """
+        unlabeled = [
+            s.metainfo.get('stream') == UNLABELED for s in data_samples
+        ]
+        lab = [i for i, u in enumerate(unlabeled) if not u]
+        unl = [i for i, u in enumerate(unlabeled) if u]
+        x = self.extract_feat(inputs)
+        head = self.decode_head
+        deep = None
+        if hasattr(head, 'forward_with_deep'):
+            logits, deep = head.forward_with_deep(x)
+        else:
+            logits = head.forward(x)
+
+        losses = dict()
+        if lab:
+            idx = torch.as_tensor(lab, device=logits.device)
+            samples = [data_samples[i] for i in lab]
+            seg = logits[idx] if deep is None else (
+                logits[idx], [d[idx] for d in deep])
+            losses.update(add_prefix(head.loss_by_feat(seg, samples),
+                                     'decode'))
+            if self.with_auxiliary_head:
+                losses.update(
+                    self._auxiliary_head_forward_train(
+                        [f[idx] for f in x], samples))
+
+        weight = self.consistency_weight * sigmoid_rampup(
+            self.cur_iter, self.consistency_rampup)
+        if unl:
+            idx = torch.as_tensor(unl, device=logits.device)
+            t_in = inputs[idx]
+            if self.teacher_noise_std > 0:
+                std = self.teacher_noise_std
+                t_in = t_in + (torch.randn_like(t_in) * std).clamp(
+                    -2 * std, 2 * std)
+            t_logits = self.teacher_forward(t_in)
+            s_logits = logits[idx]
+            if t_logits.shape[2:] != s_logits.shape[2:]:
+                t_logits = resize(
+                    t_logits, size=s_logits.shape[2:], mode='bilinear',
+                    align_corners=self.align_corners)
+            consistency = F.mse_loss(
+                self._probs(s_logits), self._probs(t_logits).detach())
+        else:
+            consistency = logits.sum() * 0.
+        losses['loss_consistency'] = weight * consistency
+        losses['consistency_weight'] = logits.new_tensor(weight)
+        return losses

@@ -1,0 +1,79 @@
+"""select_exemplar rules on a hand-made slice set, and the exemplar file."""
+import h5py
+import numpy as np
+import pytest
+
+from elseg.datasets.exemplar import (read_exemplar_file, select_exemplar,
+                                     write_exemplar_file)
+
+
+def label_with_areas(areas):
+    """A 10x10 label whose class c (1..3) covers areas[c-1] pixels."""
+    lab = np.zeros(100, np.uint8)
+    start = 0
+    for c, a in enumerate(areas, start=1):
+        lab[start:start + a] = c
+        start += a
+    return lab.reshape(10, 10)
+
+
+@pytest.fixture
+def root(tmp_path):
+    # volume pA: slices 1..5; all classes on 1 (min area 2), 3 (min 10) and
+    # 5 (min 20); slices 2 and 4 miss class 1
+    areas = {1: (2, 5, 5), 2: (0, 5, 5), 3: (10, 12, 14), 4: (0, 9, 9),
+             5: (20, 25, 30)}
+    (tmp_path / 'data' / 'slices').mkdir(parents=True)
+    ids = []
+    for k, a in areas.items():
+        sid = f'pA_frame01_slice_{k}'
+        with h5py.File(tmp_path / 'data' / 'slices' / f'{sid}.h5', 'w') as f:
+            f['image'] = np.zeros((10, 10), np.float32)
+            f['label'] = label_with_areas(a)
+        ids.append(sid)
+    (tmp_path / 'train_slices.list').write_text('\n'.join(ids))
+    return tmp_path
+
+
+def test_rules(root):
+    all_class = {'pA_frame01_slice_1', 'pA_frame01_slice_3',
+                 'pA_frame01_slice_5'}
+    picks = {select_exemplar(str(root), seed=s) for s in range(20)}
+    assert picks == all_class  # 'random': only all-class slices, all reachable
+    assert select_exemplar(str(root), seed=3) == select_exemplar(
+        str(root), seed=3)
+    assert select_exemplar(str(root), rule='largest_area') == \
+        'pA_frame01_slice_5'
+    # slice 3 sits at relative position 0.5, the only central all-class one
+    assert {select_exemplar(str(root), rule='central', seed=s)
+            for s in range(5)} == {'pA_frame01_slice_3'}
+    assert select_exemplar(str(root), rule='largest_area', min_pixels=15) \
+        == 'pA_frame01_slice_5'
+
+
+def test_errors(root):
+    with pytest.raises(ValueError, match="'best'"):
+        select_exemplar(str(root), rule='best')
+    with pytest.raises(ValueError, match='No slice'):
+        select_exemplar(str(root), num_classes=5)
+    with pytest.raises(FileNotFoundError, match='nope.list'):
+        select_exemplar(str(root), split_list='nope.list')
+
+
+def test_exemplar_file_roundtrip(tmp_path):
+    path = tmp_path / 'ex' / 'exemplar.json'
+    write_exemplar_file(str(path), 'p1_frame01_slice_3', 'random', 0,
+                        data_root='x')
+    assert read_exemplar_file(str(path)) == dict(
+        slice_id='p1_frame01_slice_3', rule='random', seed=0, data_root='x')
+    with pytest.raises(FileNotFoundError, match='select_exemplar.py'):
+        read_exemplar_file(str(tmp_path / 'none.json'))
+    (tmp_path / 'bad.json').write_text('{"rule": 1}')
+    with pytest.raises(ValueError, match='slice_id'):
+        read_exemplar_file(str(tmp_path / 'bad.json'))
+
+
+def test_real_acdc_random_rule(acdc_root):
+    sid = select_exemplar(str(acdc_root), rule='random', seed=0)
+    with h5py.File(acdc_root / 'data' / 'slices' / f'{sid}.h5') as f:
+        assert set(np.unique(f['label'][()])) >= {1, 2, 3}
