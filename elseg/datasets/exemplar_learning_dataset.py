@@ -183,7 +183,7 @@ class ExemplarLearningDataset:
         from .exemplar import read_exemplar_file, select_exemplar
         if isinstance(exemplar, dict):
             if 'file' in exemplar:
-                exemplar_id = read_exemplar_file(exemplar['file'])
+                exemplar_id = read_exemplar_file(exemplar['file'])['slice_id']
             else:
                 kwargs = {k: v for k, v in exemplar.items()}
                 kwargs.setdefault('data_root', self.dataset.data_root)

@@ -1,11 +1,11 @@
-# ELNet training data on ACDC: one exemplar + ESM synthetic + (stage 2) pseudo-labelled
-# unlabelled slices, wrapped by ExemplarLearningDataset (see docs/design.md).
+# Exemplar-learning training data on ACDC, shared by ELNet and the baselines: one
+# exemplar + ESM synthetic + (stage 2) pseudo-labelled unlabelled slices, wrapped by
+# ExemplarLearningDataset (docs/design.md). Baselines change stream_ratios only.
 _base_ = ['./acdc.py']
 train_pipeline = [
     # the paper's augmentation: random rotation and flipping (Sec. 4.1)
     dict(type='RandomRotFlip', rotate_prob=0.5, flip_prob=0.5, degree=(-20, 20)),
-    dict(type='PackSegInputs', meta_keys=('img_path', 'ori_shape', 'img_shape',
-                                          'volume_id', 'slice_idx', 'stream')),
+    dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}}),
 ]
 train_dataloader = dict(
     batch_size=12,
@@ -15,7 +15,8 @@ train_dataloader = dict(
     dataset=dict(
         type='ExemplarLearningDataset',
         dataset={{_base_.train_slices_dataset}},
-        # written by: python tools/select_exemplar.py ../shared/data/ACDC --seed 0
+        # the paper's rule: a random slice showing every class, seeded; or a slice
+        # id, or dict(file=...) written by tools/select_exemplar.py
         exemplar=dict(rule='random', seed=0),
         scale={{_base_.crop_size}},
         num_classes=4,

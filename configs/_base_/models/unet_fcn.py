@@ -1,7 +1,6 @@
 # mmseg's UNet (Ronneberger et al. 2015) + FCN head for 1-channel medical slices,
 # trained with the paper's L_seg = 0.5 CE + 0.5 Dice (Eq. 7).
 norm_cfg = dict(type='BN', requires_grad=True)
-num_classes = 4
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[0.0],
@@ -36,7 +35,7 @@ model = dict(
         num_convs=1,
         concat_input=False,
         dropout_ratio=0.1,
-        num_classes=num_classes,
+        num_classes=4,
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_decode=[
