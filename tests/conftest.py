@@ -76,3 +76,52 @@ def tiny_model():
     with torch.no_grad():  # make the head favour several classes
         model.decode_head.conv_seg.bias.copy_(torch.tensor([0., .2, .1, .3]))
     return model.eval()
+
+
+def write_tiny_elnet_config(path: Path, data_root: Path, stage1_iters: int = 3,
+                            max_iters: int = 6, extra: str = '') -> Path:
+    """Write a config: ELNet (acdc_cpu.py) shrunk to a 2-level UNet at 32x32.
+
+    Args:
+        path (Path): Config file to write.
+        data_root (Path): An ACDC-layout folder (e.g. the phantom).
+        stage1_iters (int): Iterations of stage 1.
+        max_iters (int): Iterations of both stages together.
+        extra (str): More config lines appended at the end.
+
+    Returns:
+        Path: ``path``.
+    """
+    base = REPO_ROOT / 'configs' / 'elnet' / 'acdc_cpu.py'
+    text = f'''
+_base_ = [{str(base)!r}]
+data_root = {str(data_root)!r}
+crop_size = (32, 32)
+model = dict(
+    backbone=dict(_delete_=True, type='UNet', in_channels=1, base_channels=4,
+                  num_stages=2, strides=(1, 1), enc_num_convs=(1, 1),
+                  dec_num_convs=(1, ), downsamples=(True, ),
+                  enc_dilations=(1, 1), dec_dilations=(1, ),
+                  norm_cfg=dict(type='BN'), upsample_cfg=dict(type='InterpConv')),
+    decode_head=dict(in_channels=4, channels=4, in_index=-1))
+custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters={stage1_iters},
+                     batch_size=8)]
+train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(
+    scale=crop_size, dataset=dict(data_root=data_root)))
+test_pipeline = [
+    dict(type='LoadMedicalSlice', load_label=False),
+    dict(type='Resize', scale=crop_size, keep_ratio=False),
+    dict(type='LoadMedicalSlice', load_image=False, num_classes=4),
+    dict(type='PackSegInputs', meta_keys={{{{_base_.meta_keys}}}}),
+]
+val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(
+    data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters={max_iters}, val_interval=10000)
+param_scheduler = [dict(type='PolyLR', power=0.9, end={max_iters},
+                        by_epoch=False)]
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval={stage1_iters}, max_keep_ckpts=10))
+'''
+    path.write_text(text + extra)
+    return path

@@ -1,0 +1,33 @@
+# MT-UNet (Wang et al., ICASSP 2022) at the published width (79.07M parameters with
+# its 1x1 head) for 224x224 1-channel slices (repeated to 3 channels as the original),
+# trained with L_seg = 0.5 CE + 0.5 Dice (Eq. 7).
+norm_cfg = dict(type='BN', requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[0.0],
+    std=[1.0],
+    bgr_to_rgb=False,
+    pad_val=0,
+    seg_pad_val=255,
+    size_divisor=32)
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(type='MTUNet', in_channels=3, base_channels=64, img_size=224),
+    decode_head=dict(
+        type='FCNHead',
+        in_channels=64,
+        in_index=-1,
+        channels=64,
+        num_convs=0,  # the published bare 1x1 head
+        concat_input=False,
+        dropout_ratio=0.0,
+        num_classes=4,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_decode=[
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.5),
+            dict(type='ClassMeanDiceLoss', loss_weight=0.5),
+        ]),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))
