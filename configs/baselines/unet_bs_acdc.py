@@ -6,4 +6,5 @@ _base_ = [
 ]
 train_dataloader = dict(dataset=dict(
     synthesis=None,
-    stream_ratios=dict(_delete_=True, stage1=dict(exemplar=1), stage2=dict(exemplar=1))))
+    stream_ratios=dict(_delete_=True, stage1=dict(exemplar=1),
+                       stage2=dict(exemplar=1))))

@@ -19,8 +19,9 @@ Rules:
   every structure" would pick one there. It keeps the seed's randomness, so
   results can still be averaged over exemplars.
 * ``'largest_area'``: deterministic; the all-class slice whose smallest
-  foreground class is largest (``max over slices of min over classes of the
-  class's pixel count``). Better because exemplar synthesis (ESM) can only
+  foreground class covers the largest fraction of the image (``max over
+  slices of min over classes of the class's pixel count / slice size``; a
+  fraction, because every slice is resized to the same network input). Better because exemplar synthesis (ESM) can only
   learn a class's appearance and shape from the pixels the exemplar has: a
   slice where one structure covers a few pixels teaches almost nothing about
   it. It ignores the seed.
@@ -102,13 +103,13 @@ def select_exemplar(data_root: str,
         vid, num = _slice_parts(sid)
         if num is not None:
             per_volume.setdefault(vid, []).append(num)
-    candidates: List[Tuple[str, int]] = []  # (id, smallest class area)
+    candidates: List[Tuple[str, float]] = []  # (id, smallest class fraction)
     for sid in ids:
         label = _read_label(osp.join(data_root, slice_dir, sid + suffix))
         counts = np.bincount(label.ravel().astype(np.int64),
                              minlength=num_classes)[1:num_classes]
         if (counts >= min_pixels).all():
-            candidates.append((sid, int(counts.min())))
+            candidates.append((sid, float(counts.min()) / label.size))
     if not candidates:
         raise ValueError(
             f'No slice of {list_path!r} contains all {num_classes - 1} '

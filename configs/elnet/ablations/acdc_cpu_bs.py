@@ -5,4 +5,5 @@ model = dict(contrastive_loss=None)
 custom_hooks = []
 train_dataloader = dict(dataset=dict(
     synthesis=None,
-    stream_ratios=dict(_delete_=True, stage1=dict(exemplar=1), stage2=dict(exemplar=1))))
+    stream_ratios=dict(_delete_=True, stage1=dict(exemplar=1),
+                       stage2=dict(exemplar=1))))
