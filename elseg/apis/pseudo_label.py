@@ -4,12 +4,14 @@ The stage-1 network N_s segments every unlabelled slice; each result is written
 as ``<out_dir>/<slice id>.npz`` holding ``label`` (uint8, the slice's native size)
 and ``confidence`` (float16 max softmax probability). Files are written
 atomically and a finished file is never recomputed, so a job killed during
-pseudo-labelling resumes where it stopped. Under distributed training each rank
+pseudo-labelling resumes where it stopped (each rank first deletes the
+temporary files that a killed write of its slices left behind). Under distributed training each rank
 labels the slices ``i % world_size == rank``: none is done twice or lost. When
 all are present ``_COMPLETE.json`` records their number and summary statistics.
 """
 from __future__ import annotations
 
+import glob
 import io
 import json
 import os
@@ -172,6 +174,10 @@ def generate_pseudo_labels(model,
     """
     os.makedirs(out_dir, exist_ok=True)
     mine = [info for i, info in enumerate(infos) if i % world_size == rank]
+    for info in mine:  # temporary files of writes killed in a previous run
+        name = osp.basename(pseudo_label_path(out_dir, slice_id(info)))
+        for tmp in glob.glob(osp.join(out_dir, f'.{glob.escape(name)}.*.tmp')):
+            os.remove(tmp)
     todo = [
         info for info in mine
         if not osp.exists(pseudo_label_path(out_dir, slice_id(info)))
@@ -232,3 +238,55 @@ def write_complete_marker(out_dir: str, infos: Sequence[dict],
         json.dumps(summary, indent=2).encode(), osp.join(out_dir,
                                                          COMPLETE_MARKER))
     return summary
+
+
+def refine_pseudo_labels_lcc(out_dir: str, infos: Sequence[dict],
+                             slice_id: Callable[[dict], str],
+                             num_classes: int) -> int:
+    """Keep, per class, the largest 3D connected component of each volume.
+
+    Beyond the paper (nnU-Net's post-processing applied to pseudo labels): far
+    false positives of the stage-1 network would otherwise be taught to stage 2
+    as organs. The unlabelled slices are regrouped into their volumes
+    (``volume_id``, ordered by slice number); removed voxels become background
+    with confidence 0. Idempotent, each file rewritten atomically, so an
+    interrupted refinement is simply run again.
+
+    Args:
+        out_dir (str): Pseudo-label folder.
+        infos (Sequence[dict]): The unlabelled slices (with ``volume_id``).
+        slice_id (Callable): Maps an info to its slice id.
+        num_classes (int): Number of classes including background.
+
+    Returns:
+        int: Number of voxels turned into background.
+    """
+    from ..datasets.medical_slice_dataset import MedicalSliceDataset
+    from ..evaluation.metrics.medical_volume_metric import \
+        keep_largest_component
+    volumes: Dict[str, List[Tuple[int, str]]] = {}
+    for info in infos:
+        sid = slice_id(info)
+        num = MedicalSliceDataset.slice_number_of(sid)
+        volumes.setdefault(info.get('volume_id') or sid, []).append(
+            (num if num is not None else 0, sid))
+    removed = 0
+    for members in volumes.values():
+        members.sort()
+        loaded = [load_pseudo_label(out_dir, sid) for _, sid in members]
+        if any(x is None for x in loaded):
+            raise RuntimeError(f'Pseudo labels missing in {out_dir}.')
+        if len({lab.shape for lab, _ in loaded}) != 1:
+            continue  # slices of different sizes: not one volume
+        vol = np.stack([lab for lab, _ in loaded])
+        kept = keep_largest_component(vol, num_classes)
+        changed = kept != vol
+        if not changed.any():
+            continue
+        removed += int(changed.sum())
+        for k, (_, sid) in enumerate(members):
+            if changed[k].any():
+                conf = loaded[k][1].copy()
+                conf[changed[k]] = 0.0
+                save_pseudo_label(out_dir, sid, kept[k], conf)
+    return removed

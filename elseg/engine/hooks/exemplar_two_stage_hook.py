@@ -4,7 +4,9 @@ from __future__ import annotations
 import os.path as osp
 from typing import Optional
 
-from mmengine.dist import barrier, get_dist_info, is_main_process
+import torch
+from mmengine.dist import (all_gather_object, barrier, broadcast,
+                           get_dist_info, is_main_process)
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
@@ -53,6 +55,21 @@ class ExemplarTwoStageHook(Hook):
     labels are redone. Resumed runs do not replay the data of finished
     iterations (the sample stream differs from an uninterrupted run).
 
+    Distributed: every rank pseudo-labels its share of the slices
+    (``i % world_size == rank``) and rank 0 logs the per-rank counts; with
+    ``reinit_stage2`` the re-drawn weights are broadcast from rank 0 so all
+    replicas start stage 2 identical.
+
+    No unlabelled slice (the training list holds only the exemplar): there is
+    nothing to pseudo-label, so pseudo-labelling and stage 2 are skipped with
+    a WARNING in the log and the remaining iterations continue stage 1
+    (exemplar + synthetic).
+
+    Before training it checks that the model fits the data: the decode head's
+    ``num_classes`` must equal the number of classes of the dataset's
+    metainfo, and the network must accept the single-channel images
+    (a forward pass of one blank image at the training scale).
+
     Args:
         stage1_iters (int): Iterations of stage 1 (N_s).
         pseudo_label_dir (str): Folder under the work dir. Defaults to
@@ -62,9 +79,15 @@ class ExemplarTwoStageHook(Hook):
         reinit_stage2 (bool): Re-initialise the network (and its optimizer
             state) for stage 2, as the paper trains a separate N_e; False
             fine-tunes N_s into N_e. Defaults to False.
+        largest_component (bool): Beyond the paper: keep only the largest 3D
+            connected component per class of each unlabelled volume's pseudo
+            labels (:func:`~elseg.apis.pseudo_label.refine_pseudo_labels_lcc`).
+            Defaults to False.
 
     Raises:
-        ValueError: If ``stage1_iters`` is not positive.
+        ValueError: If ``stage1_iters`` is not positive; at ``before_train``,
+            if the decode head's ``num_classes`` differs from the dataset's
+            classes or the network does not take 1-channel images.
     """
 
     priority = 'LOWEST'  # after CheckpointHook, which may save the same iter
@@ -74,7 +97,8 @@ class ExemplarTwoStageHook(Hook):
                  pseudo_label_dir: str = 'pseudo_labels',
                  batch_size: int = 16,
                  flip: bool = True,
-                 reinit_stage2: bool = False) -> None:
+                 reinit_stage2: bool = False,
+                 largest_component: bool = False) -> None:
         if int(stage1_iters) <= 0:
             raise ValueError(f'stage1_iters must be > 0, got {stage1_iters!r}.')
         self.stage1_iters = int(stage1_iters)
@@ -82,6 +106,7 @@ class ExemplarTwoStageHook(Hook):
         self.batch_size = int(batch_size)
         self.flip = bool(flip)
         self.reinit_stage2 = bool(reinit_stage2)
+        self.largest_component = bool(largest_component)
         self.stage = 1
 
     # ----------------------------------------------------------------- helpers
@@ -120,6 +145,7 @@ class ExemplarTwoStageHook(Hook):
 
     def _pseudo_label(self, runner) -> None:
         from ...apis.pseudo_label import (generate_pseudo_labels, is_complete,
+                                          refine_pseudo_labels_lcc,
                                           write_complete_marker)
         dataset = self._dataset(runner)
         out_dir = self._out_dir(runner)
@@ -148,11 +174,25 @@ class ExemplarTwoStageHook(Hook):
         runner.logger.info(
             f'Pseudo-labelled {stats["done"]} slices on rank {rank} '
             f'({stats["skipped"]} already done) into {out_dir}.')
-        barrier()
+        per_rank = all_gather_object(stats)  # also a barrier
+        if world > 1:
+            runner.logger.info(
+                'Pseudo labels per rank (new/already done): ' + ', '.join(
+                    f'rank {r}: {st["done"]}/{st["skipped"]}'
+                    for r, st in enumerate(per_rank)) +
+                f'; {sum(st["done"] + st["skipped"] for st in per_rank)} of '
+                f'{len(infos)} slices.')
+        num_classes = len(dataset.metainfo.get('classes', ())) or 1
         if is_main_process():
-            summary = write_complete_marker(
-                out_dir, infos, dataset._slice_id,
-                len(dataset.metainfo.get('classes', ())) or 1)
+            if self.largest_component:
+                removed = refine_pseudo_labels_lcc(out_dir, infos,
+                                                   dataset._slice_id,
+                                                   num_classes)
+                runner.logger.info(
+                    f'Pseudo labels: {removed} voxels outside the largest 3D '
+                    'component of their class set to background.')
+            summary = write_complete_marker(out_dir, infos, dataset._slice_id,
+                                            num_classes)
             runner.logger.info(f'Pseudo-label summary: {summary}')
         barrier()
 
@@ -164,8 +204,9 @@ class ExemplarTwoStageHook(Hook):
             model.set_stage(2)
         self._restart_data(runner, skip)
         self.stage = 2
+        done = runner.iter if skip else runner.iter + 1  # finished iterations
         runner.logger.info(
-            f'Switched to stage 2 at iteration {runner.iter}: training on '
+            f'Switched to stage 2 at iteration {done}: training on '
             'exemplar + synthetic + pseudo-labelled slices.')
 
     def _save_stage1(self, runner) -> None:
@@ -178,13 +219,63 @@ class ExemplarTwoStageHook(Hook):
                 path.encode(), osp.join(runner.work_dir, 'last_checkpoint'))
         barrier()
 
-    # ------------------------------------------------------------------ hooks
-    def before_train(self, runner) -> None:
-        """Set the stage from the (possibly resumed) iteration."""
+    def _no_unlabeled(self, runner) -> bool:
+        """True (with a WARNING) when there is no slice to pseudo-label."""
+        dataset = self._dataset(runner)
+        if dataset.unlabeled_infos:
+            return False
+        runner.logger.warning(
+            'No unlabelled slice: the training set holds only the exemplar '
+            f'{dataset.exemplar_id!r}, so pseudo-labelling and stage 2 are '
+            f'skipped and iterations {self.stage1_iters}..{runner.max_iters} '
+            'continue stage 1 (exemplar + synthetic). Add unlabelled slices '
+            'to the training split list to train stage 2.')
+        return True
+
+    def _check_model_fits_data(self, runner) -> None:
+        """Raise ValueError when num_classes or input channels do not fit."""
         dataset = self._dataset(runner)
         model = self._model(runner)
+        classes = tuple(dataset.metainfo.get('classes', ()) or ())
+        head = getattr(model, 'decode_head', None)
+        num_classes = getattr(head, 'num_classes', None)
+        if classes and num_classes is not None and num_classes != len(classes):
+            raise ValueError(
+                f'model.decode_head.num_classes={num_classes} but the training '
+                f'data have {len(classes)} classes {list(classes)}. Set '
+                f'model.decode_head.num_classes={len(classes)} (and that of '
+                'any auxiliary head) in the config.')
+        if not hasattr(model, 'extract_feat'):
+            return
+        img = torch.zeros(1, *dataset.scale)  # what PackSegInputs makes
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                inputs = model.data_preprocessor(dict(inputs=[img]),
+                                                 False)['inputs']
+                model.extract_feat(inputs)
+        except RuntimeError as err:
+            if 'channel' not in str(err):
+                raise
+            backbone = getattr(model, 'backbone', None)
+            raise ValueError(
+                'The model does not accept the training images, which have 1 '
+                f'channel (single-channel {dataset.scale} slices): {err}. Set '
+                "the backbone's in_channels=1 (it is "
+                f'{getattr(backbone, "in_channels", "unknown")}) and give '
+                'data_preprocessor one mean and one std value.') from err
+        finally:
+            model.train(was_training)
+
+    # ------------------------------------------------------------------ hooks
+    def before_train(self, runner) -> None:
+        """Check the model against the data; set the stage from the iteration."""
+        dataset = self._dataset(runner)
+        model = self._model(runner)
+        self._check_model_fits_data(runner)
         skip = runner.iter
-        if runner.iter >= self.stage1_iters:
+        if runner.iter >= self.stage1_iters and not self._no_unlabeled(runner):
             self._pseudo_label(runner)
             if self.reinit_stage2 and runner.iter == self.stage1_iters:
                 self._reinit(runner)
@@ -209,6 +300,8 @@ class ExemplarTwoStageHook(Hook):
             runner.logger.warning(
                 'stage1_iters equals max_iters: no stage 2 is trained.')
             return
+        if self._no_unlabeled(runner):
+            return
         self._save_stage1(runner)
         self._pseudo_label(runner)
         if self.reinit_stage2:
@@ -216,6 +309,10 @@ class ExemplarTwoStageHook(Hook):
         self._switch_to_stage2(runner)
 
     def _reinit(self, runner) -> None:
-        self._model(runner).reinitialize()
+        model = self._model(runner)
+        model.reinitialize()
+        if get_dist_info()[1] > 1:  # every replica must start from rank 0's
+            for tensor in list(model.parameters()) + list(model.buffers()):
+                broadcast(tensor.data, 0)
         runner.optim_wrapper.optimizer.state.clear()
         runner.logger.info('Stage 2 starts from re-initialised weights.')
