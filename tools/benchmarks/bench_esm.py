@@ -34,6 +34,32 @@ def make_inputs(size: int, classes: int, seed: int = 0) -> dict:
     return dict(exemplar_img=img, exemplar_label=label, img=background)
 
 
+def time_esm(esm, inputs: dict, iters: int, warmup: int = 20) -> float:
+    """Mean seconds per sample of ``esm(dict(inputs))`` after a warm-up.
+
+    Args:
+        esm (Callable): The transform (e.g. ``ExemplarSynthesis``).
+        inputs (dict): ``exemplar_img``, ``exemplar_label`` and ``img``.
+        iters (int): Timed calls.
+        warmup (int): Untimed calls first. Defaults to 20.
+
+    Returns:
+        float: Seconds per sample.
+
+    Raises:
+        ValueError: ``iters`` < 1 or ``warmup`` < 0.
+    """
+    if iters < 1 or warmup < 0:
+        raise ValueError(f'Need iters >= 1 and warmup >= 0, got {iters}, '
+                         f'{warmup}.')
+    for _ in range(warmup):
+        esm(dict(inputs))
+    start = time.perf_counter()
+    for _ in range(iters):
+        esm(dict(inputs))
+    return (time.perf_counter() - start) / iters
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--size', type=int, default=224)
@@ -48,15 +74,10 @@ def main() -> None:
     np.random.seed(0)
     esm = ExemplarSynthesis(mode=args.mode)
     inputs = make_inputs(args.size, args.classes)
-    for _ in range(20):  # warm-up
-        esm(dict(inputs))
-    start = time.perf_counter()
-    for _ in range(args.iters):
-        esm(dict(inputs))
-    elapsed = time.perf_counter() - start
+    per_sample = time_esm(esm, inputs, args.iters)
     print(f'ExemplarSynthesis mode={args.mode} size={args.size} '
           f'classes={args.classes}: '
-          f'{1000 * elapsed / args.iters:.3f} ms/sample (1 thread)')
+          f'{1000 * per_sample:.3f} ms/sample (1 thread)')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,670 @@
+"""Accuracy benchmark: train and evaluate configs over seeds, then tabulate.
+
+Used by ``tools/benchmark.py``. Each run (one row = one config, one seed) is
+``tools/train.py`` then ``tools/test.py`` in subprocesses, so a crash in one run
+is recorded and the others go on. Layout of a results folder::
+
+    RESULTS/
+      results.md        command line, machine, mean ± std table, per-run table
+      results.json      every run (ok and failed) and the per-row summaries
+      results.png       mean Dice per row with std error bars
+      runs/<row>/seed<k>/
+        result.json     metrics, exemplar, wall times, machine (run done)
+        failure.json    stage, return code and log tail (run failed)
+        attempts.json   wall time of every training attempt
+        bench_train.log / bench_test.log   stdout + stderr of the subprocesses
+        iter_*.pth ...  the tools/train.py work dir
+        test/           the tools/test.py work dir (volume_metrics.json)
+
+Seeds: seed ``k`` sets ``randomness.seed=k`` and the exemplar,
+``train_dataloader.dataset.exemplar.rule=<rule>`` and ``...exemplar.seed=k``,
+so every seed trains from a different exemplar slice (the paper's protocol of
+averaging over exemplars) and all rows share the same exemplar for one seed.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import os.path as osp
+import platform
+import re
+import shlex
+import subprocess
+import sys
+import time
+import traceback
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from elseg.utils.checkpoint import atomic_write_bytes
+
+#: ``--exemplar-rule`` value that keeps the config's own exemplar setting.
+KEEP_CONFIG_EXEMPLAR = 'config'
+#: Dotted config keys the benchmark sets itself for every seed.
+RESERVED_KEYS = ('randomness.seed', 'train_dataloader.dataset.exemplar')
+LOG_TAIL_LINES = 40
+
+
+# ----------------------------------------------------------------- suites
+def load_suites(path: str) -> Dict[str, Dict[str, str]]:
+    """Read a suites file (YAML): ``suites: {name: {row: config path}}``.
+
+    Args:
+        path (str): The YAML file, e.g. ``configs/benchmarks/acdc_cpu.yaml``.
+
+    Returns:
+        dict: suite name -> ordered dict of row name -> config path.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: The file has no ``suites`` mapping or a suite is empty.
+    """
+    import yaml
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Suites file not found: {path!r}.')
+    with open(path) as f:
+        data = yaml.safe_load(f) or {}
+    suites = data.get('suites')
+    if not isinstance(suites, dict) or not suites:
+        raise ValueError(f'{path!r} needs a non-empty `suites:` mapping, got '
+                         f'{suites!r}.')
+    for name, rows in suites.items():
+        if not isinstance(rows, dict) or not rows:
+            raise ValueError(f'Suite {name!r} in {path!r} must map row names '
+                             f'to config paths, got {rows!r}.')
+    return {str(k): {str(r): str(c) for r, c in v.items()}
+            for k, v in suites.items()}
+
+
+def parse_rows(configs: Sequence[str]) -> Dict[str, str]:
+    """Row names for configs given on the command line.
+
+    Args:
+        configs (Sequence[str]): ``PATH`` (the row is the file's stem) or
+            ``NAME=PATH``.
+
+    Returns:
+        dict: row name -> config path, in the given order.
+
+    Raises:
+        ValueError: Two rows with the same name.
+    """
+    rows: Dict[str, str] = {}
+    for item in configs:
+        name, sep, path = item.partition('=')
+        if not sep:
+            name, path = osp.splitext(osp.basename(item))[0], item
+        if name in rows:
+            raise ValueError(f'Row name {name!r} is given twice ({rows[name]!r}'
+                             f' and {path!r}); name them with NAME=PATH.')
+        rows[name] = path
+    return rows
+
+
+def row_dir_name(row: str) -> str:
+    """Folder name of a row: characters other than ``[A-Za-z0-9_.+-]`` -> _."""
+    return re.sub(r'[^A-Za-z0-9_.+-]', '_', row)
+
+
+# ------------------------------------------------------------- exemplars
+def parse_cfg_options(options: Sequence[str]) -> Dict[str, Any]:
+    """Parse ``KEY=VALUE`` strings as ``--cfg-options`` (mmengine DictAction).
+
+    Raises:
+        ValueError: An item without ``=``.
+    """
+    from mmengine.config import DictAction
+    out: Dict[str, Any] = {}
+    for item in options:
+        key, sep, val = item.partition('=')
+        if not sep:
+            raise ValueError(f'cfg option must be KEY=VALUE, got {item!r}.')
+        out[key] = DictAction._parse_iterable(val)
+    return out
+
+
+def check_user_options(options: Sequence[str]) -> None:
+    """Refuse ``--cfg-options`` that would override the per-seed settings.
+
+    Raises:
+        ValueError: An option sets ``randomness.seed`` or the exemplar.
+    """
+    for item in options:
+        key = item.partition('=')[0]
+        if any(key == k or key.startswith(k + '.') for k in RESERVED_KEYS):
+            raise ValueError(
+                f'--cfg-options {item!r} conflicts with the benchmark, which '
+                'sets randomness.seed and the exemplar from --seeds and '
+                f'--exemplar-rule (use --exemplar-rule {KEEP_CONFIG_EXEMPLAR} '
+                "to keep the config's exemplar).")
+
+
+def seed_options(cfg, seed: int, rule: str) -> List[str]:
+    """The ``--cfg-options`` that make run ``seed`` of a config.
+
+    Args:
+        cfg (mmengine.Config): The config (after the user's options).
+        seed (int): The seed.
+        rule (str): Exemplar rule ('random', 'central', 'largest_area'), or
+            ``'config'`` to keep the config's exemplar.
+
+    Returns:
+        list[str]: ``randomness.seed=<seed>`` and, unless ``rule='config'``,
+        ``train_dataloader.dataset.exemplar.rule=<rule>`` and
+        ``train_dataloader.dataset.exemplar.seed=<seed>`` (merged into the
+        config's exemplar dict, so e.g. Synapse's ``slice_dir`` is kept).
+
+    Raises:
+        ValueError: A rule other than 'config' for a config whose exemplar is a
+            fixed slice id or a ``dict(file=...)``.
+    """
+    opts = [f'randomness.seed={seed}']
+    if rule == KEEP_CONFIG_EXEMPLAR:
+        return opts
+    exemplar = cfg.train_dataloader.dataset.get('exemplar')
+    if not isinstance(exemplar, dict) or 'file' in exemplar:
+        raise ValueError(
+            f'The config fixes its exemplar ({exemplar!r}); --exemplar-rule '
+            f'{rule!r} needs a dict(rule=..., seed=...) exemplar. Pass '
+            f'--exemplar-rule {KEEP_CONFIG_EXEMPLAR} to keep it.')
+    return opts + [f'train_dataloader.dataset.exemplar.rule={rule}',
+                   f'train_dataloader.dataset.exemplar.seed={seed}']
+
+
+def load_run_config(config: str, options: Sequence[str]):
+    """``Config.fromfile(config)`` with ``KEY=VALUE`` options merged."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(parse_cfg_options(options))
+    return cfg
+
+
+def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
+    """The exemplar slice a config trains on, chosen as the dataset does.
+
+    Mirrors ``ExemplarLearningDataset._init_exemplar``: a slice id, a
+    ``dict(file=...)`` or ``select_exemplar(**exemplar, data_root=<wrapped
+    dataset's data_root>)``.
+
+    Args:
+        cfg (mmengine.Config): The run's config (all options merged).
+        cache (dict, optional): Memo of ``select_exemplar`` calls (rows share
+            the exemplar of a seed; choosing it reads every training label).
+
+    Returns:
+        dict: ``id`` (slice id) and ``spec`` (the config's exemplar setting).
+    """
+    from elseg.datasets import read_exemplar_file, select_exemplar
+    dataset = cfg.train_dataloader.dataset
+    exemplar = dataset.get('exemplar')
+    if isinstance(exemplar, dict):
+        spec = exemplar.to_dict() if hasattr(exemplar, 'to_dict') else dict(
+            exemplar)
+        if 'file' in spec:
+            return dict(id=read_exemplar_file(spec['file'])['slice_id'],
+                        spec=spec)
+        kwargs = dict(spec)
+        kwargs.setdefault('data_root', dataset.dataset.data_root)
+        key = json.dumps(kwargs, sort_keys=True, default=str)
+        if cache is None or key not in cache:
+            chosen = select_exemplar(**kwargs)
+            if cache is None:
+                return dict(id=chosen, spec=spec)
+            cache[key] = chosen
+        return dict(id=cache[key], spec=spec)
+    return dict(id=str(exemplar), spec=exemplar)
+
+
+# --------------------------------------------------------------- machine
+def machine_info() -> Dict[str, Any]:
+    """Platform, CPU count, torch version and threads of this process.
+
+    The subprocesses inherit this environment (``OMP_NUM_THREADS``...), so
+    ``torch_num_threads`` is also theirs.
+    """
+    import torch
+    return dict(
+        platform=platform.platform(),
+        processor=platform.processor() or platform.machine(),
+        python=platform.python_version(),
+        cpu_count=os.cpu_count(),
+        torch=torch.__version__,
+        torch_num_threads=torch.get_num_threads(),
+        omp_num_threads=os.environ.get('OMP_NUM_THREADS'),
+        cuda=torch.cuda.is_available())
+
+
+def describe_machine(m: Dict[str, Any]) -> str:
+    """One line for results.md."""
+    return (f"{m['platform']}, {m['cpu_count']} CPUs, torch {m['torch']} "
+            f"({m['torch_num_threads']} threads, OMP_NUM_THREADS="
+            f"{m['omp_num_threads']}), CUDA {'yes' if m['cuda'] else 'no'}")
+
+
+# ------------------------------------------------------------ statistics
+def mean_std(values: Sequence[float]) -> Tuple[Optional[float],
+                                               Optional[float]]:
+    """Mean and sample standard deviation (ddof=1) over the seeds.
+
+    Returns:
+        tuple: ``(mean, std)``; ``std`` is None for fewer than 2 values and
+        both are None for none.
+    """
+    vals = [float(v) for v in values]
+    if not vals:
+        return None, None
+    mean = sum(vals) / len(vals)
+    if len(vals) < 2:
+        return mean, None
+    var = sum((v - mean)**2 for v in vals) / (len(vals) - 1)
+    return mean, math.sqrt(var)
+
+
+def format_mean_std(values: Sequence[float], scale: float = 1.0,
+                    digits: int = 2) -> str:
+    """``'mean ± std'`` of ``values * scale``; the mean alone for one value.
+
+    Example:
+        >>> format_mean_std([0.8, 0.9], scale=100)
+        '85.00 ± 7.07'
+        >>> format_mean_std([])
+        '–'
+    """
+    mean, std = mean_std([v * scale for v in values])
+    if mean is None:
+        return '–'
+    if std is None:
+        return f'{mean:.{digits}f}'
+    return f'{mean:.{digits}f} ± {std:.{digits}f}'
+
+
+def class_names(runs: Sequence[dict]) -> List[str]:
+    """Foreground class names from the runs' ``Dice.<class>`` keys, in order."""
+    names: List[str] = []
+    for run in runs:
+        for key in run.get('metrics', {}):
+            if key.startswith('Dice.') and key[5:] not in names:
+                names.append(key[5:])
+    return names
+
+
+def summarize_row(runs: Sequence[dict], classes: Sequence[str]) -> dict:
+    """Mean and std over a row's successful runs.
+
+    Args:
+        runs (Sequence[dict]): The row's run records (``status`` 'ok' or
+            'failed'); ok ones have ``metrics`` with ``mDice``, ``mHD95``,
+            ``Dice.<c>``, ``HD95.<c>``.
+        classes (Sequence[str]): Foreground class names.
+
+    Returns:
+        dict: ``n_ok``, ``n_runs``, and for each metric key and
+        ``train_time_s`` / ``eval_time_s``: ``dict(mean, std, values)``.
+    """
+    ok = [r for r in runs if r.get('status') == 'ok']
+    keys = (['mDice', 'mHD95'] + [f'Dice.{c}' for c in classes] +
+            [f'HD95.{c}' for c in classes])
+    stats: Dict[str, Any] = dict(n_ok=len(ok), n_runs=len(runs))
+    for key in keys:
+        vals = [r['metrics'][key] for r in ok if key in r['metrics']]
+        mean, std = mean_std(vals)
+        stats[key] = dict(mean=mean, std=std, values=vals)
+    for key in ('train_time_s', 'eval_time_s'):
+        vals = [r[key] for r in ok if r.get(key) is not None]
+        mean, std = mean_std(vals)
+        stats[key] = dict(mean=mean, std=std, values=vals)
+    return stats
+
+
+def results_table(rows: Sequence[dict], classes: Sequence[str],
+                  hd95_unit: str = 'mm') -> str:
+    """The markdown table of results.md.
+
+    Dice in %, HD95 in ``hd95_unit``, each ``mean ± sample std`` over the
+    row's successful runs; ``n`` is ok/total runs; times are means per run.
+
+    Args:
+        rows (Sequence[dict]): ``dict(name=..., runs=[...])`` per row.
+        classes (Sequence[str]): Foreground class names (column order).
+        hd95_unit (str): Unit shown in the HD95 headers.
+
+    Returns:
+        str: The table (header, separator, one line per row).
+    """
+    head = (['Row'] + [f'Dice {c} (%)' for c in classes] + ['mDice (%)'] +
+            [f'HD95 {c} ({hd95_unit})' for c in classes] +
+            [f'mHD95 ({hd95_unit})', 'n', 'train s/run', 'eval s/run'])
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + '|'.join(['---'] + ['---:'] * (len(head) - 1)) + '|']
+    for row in rows:
+        ok = [r for r in row['runs'] if r.get('status') == 'ok']
+
+        def col(key: str, scale: float = 1.0, digits: int = 2) -> str:
+            return format_mean_std(
+                [r['metrics'][key] for r in ok if key in r['metrics']],
+                scale, digits)
+
+        def tmean(key: str) -> str:
+            mean = mean_std([r[key] for r in ok if r.get(key) is not None])[0]
+            return '–' if mean is None else f'{mean:.1f}'
+
+        cells = ([row['name']] + [col(f'Dice.{c}', 100) for c in classes] +
+                 [col('mDice', 100)] + [col(f'HD95.{c}') for c in classes] +
+                 [col('mHD95'), f"{len(ok)}/{len(row['runs'])}",
+                  tmean('train_time_s'), tmean('eval_time_s')])
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def runs_table(rows: Sequence[dict]) -> str:
+    """Markdown table of every run: seed, exemplar, mDice, mHD95, times."""
+    lines = ['| Row | Seed | Exemplar | Status | mDice (%) | mHD95 | '
+             'train s | eval s |', '|---|---:|---|---|---:|---:|---:|---:|']
+    for row in rows:
+        for r in row['runs']:
+            m = r.get('metrics', {})
+
+            def num(v: Optional[float], scale: float = 1.0,
+                    digits: int = 2) -> str:
+                return '–' if v is None else f'{v * scale:.{digits}f}'
+
+            status = r.get('status', '?')
+            if status != 'ok':
+                status = f"failed ({r.get('stage', '?')})"
+            lines.append(
+                f"| {row['name']} | {r.get('seed')} | "
+                f"{(r.get('exemplar') or {}).get('id', '–')} | {status} | "
+                f"{num(m.get('mDice'), 100)} | {num(m.get('mHD95'))} | "
+                f"{num(r.get('train_time_s'), digits=1)} | "
+                f"{num(r.get('eval_time_s'), digits=1)} |")
+    return '\n'.join(lines)
+
+
+def plot_results(rows: Sequence[dict], path: str) -> None:
+    """Bar chart of mean Dice per row with sample-std error bars (Agg)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    names, means, stds = [], [], []
+    for row in rows:
+        vals = [r['metrics']['mDice'] * 100 for r in row['runs']
+                if r.get('status') == 'ok']
+        mean, std = mean_std(vals)
+        names.append(row['name'])
+        means.append(0.0 if mean is None else mean)
+        stds.append(0.0 if std is None else std)
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(names) + 1), 3.5))
+    ax.bar(range(len(names)), means, yerr=stds, capsize=4, color='#4c72b0')
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha='right')
+    ax.set_ylabel('mean Dice (%)')
+    ax.set_ylim(0, 100)
+    for i, row in enumerate(rows):
+        if not any(r.get('status') == 'ok' for r in row['runs']):
+            ax.text(i, 2, 'failed', ha='center', va='bottom', rotation=90)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_summary(results_dir: str, rows: Sequence[dict], command: str,
+                  machine: Dict[str, Any], settings: Dict[str, Any]) -> None:
+    """Write results.md, results.json and results.png.
+
+    Args:
+        results_dir (str): The results folder.
+        rows (Sequence[dict]): ``dict(name, config, runs)`` per row.
+        command (str): The command line, shown at the top of results.md.
+        machine (dict): :func:`machine_info` of the benchmark process.
+        settings (dict): Seeds, exemplar rule, cfg options, eval data.
+    """
+    runs = [r for row in rows for r in row['runs']]
+    classes = class_names(runs)
+    units = sorted({r['hd95_unit'] for r in runs if r.get('hd95_unit')})
+    unit = '/'.join(units) or 'mm'
+    summaries = [dict(name=row['name'], config=row['config'],
+                      summary=summarize_row(row['runs'], classes),
+                      runs=list(row['runs'])) for row in rows]
+    payload = dict(command=command, created=time.strftime('%Y-%m-%d %H:%M:%S'),
+                   machine=machine, settings=settings, classes=classes,
+                   hd95_unit=unit, rows=summaries)
+    atomic_write_bytes(json.dumps(payload, indent=2).encode(),
+                       osp.join(results_dir, 'results.json'))
+    failed = [(row['name'], r) for row in rows for r in row['runs']
+              if r.get('status') != 'ok']
+    md = [
+        '# Benchmark results', '',
+        f'Command: `{command}`', '',
+        f'Machine: {describe_machine(machine)}.', '',
+        f"Seeds {settings['seeds']}: seed k sets `randomness.seed=k` and the "
+        f"exemplar (rule `{settings['exemplar_rule']}`, seed k), so each "
+        'seed trains from its own exemplar slice, the same for every row. '
+        'Cells are mean ± sample std (ddof=1) over the successful runs of a '
+        'row (the mean alone for one run); Dice in %, HD95 in '
+        f"{unit}; `n` = ok/total runs; times are wall seconds of the "
+        'tools/train.py and tools/test.py processes (start-up included; '
+        'training summed over resumed attempts).', '',
+        results_table(rows, classes, unit), '',
+        '![mean Dice per row](results.png)', '',
+        '## Runs', '', runs_table(rows), ''
+    ]
+    if failed:
+        md += ['## Failed runs', '']
+        for name, r in failed:
+            md += [f"* {name} seed {r.get('seed')}: {r.get('stage')} failed "
+                   f"(return code {r.get('returncode')}); see "
+                   f"`{r.get('log')}`.", '']
+    atomic_write_bytes('\n'.join(md).encode(),
+                       osp.join(results_dir, 'results.md'))
+    plot_results(rows, osp.join(results_dir, 'results.png'))
+
+
+# ------------------------------------------------------------------ runs
+def _read_json(path: str) -> Optional[dict]:
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_json(obj: Any, path: str) -> None:
+    atomic_write_bytes(json.dumps(obj, indent=2).encode(), path)
+
+
+def _tail(path: str, n: int = LOG_TAIL_LINES) -> str:
+    if not osp.isfile(path):
+        return ''
+    with open(path, errors='replace') as f:
+        return ''.join(f.readlines()[-n:])
+
+
+def _run_logged(cmd: List[str], log: str, cwd: str) -> Tuple[int, float]:
+    """Run ``cmd``, appending stdout+stderr to ``log``; (return code, s)."""
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    os.makedirs(osp.dirname(log), exist_ok=True)
+    with open(log, 'a') as f:
+        f.write(f'\n$ {shlex.join(cmd)}\n')
+        f.flush()
+        start = time.perf_counter()
+        rc = subprocess.call(cmd, cwd=cwd, env=env, stdout=f,
+                             stderr=subprocess.STDOUT)
+        return rc, time.perf_counter() - start
+
+
+def has_checkpoint(work_dir: str) -> bool:
+    """Whether a tools/train.py work dir holds a checkpoint to resume."""
+    if not osp.isdir(work_dir):
+        return False
+    return osp.isfile(osp.join(work_dir, 'last_checkpoint')) or any(
+        f.endswith('.pth') for f in os.listdir(work_dir))
+
+
+def final_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint named by ``work_dir/last_checkpoint``, if it exists."""
+    path = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        ckpt = f.read().strip()
+    if not osp.isabs(ckpt) and not osp.isfile(ckpt):
+        ckpt = osp.join(work_dir, osp.basename(ckpt))
+    return ckpt if osp.isfile(ckpt) else None
+
+
+class BenchmarkRun:
+    """One row x seed: train, evaluate, write result.json (resumable).
+
+    Args:
+        row (str): Row name.
+        config (str): Config path.
+        seed (int): Seed (``randomness.seed`` and the exemplar seed).
+        run_dir (str): ``RESULTS/runs/<row>/seed<k>``.
+        train_options (list[str]): All ``--cfg-options`` of training (the
+            user's first, then :func:`seed_options`).
+        test_args (list[str]): Extra tools/test.py arguments
+            (``--data-root``...).
+        test_options (list[str]): ``--cfg-options`` of evaluation.
+        tools_dir (str): Folder with train.py and test.py.
+        cwd (str): Working directory of the subprocesses.
+    """
+
+    def __init__(self, row: str, config: str, seed: int, run_dir: str,
+                 train_options: List[str], test_args: List[str],
+                 test_options: List[str], tools_dir: str, cwd: str) -> None:
+        self.row, self.config, self.seed = row, config, seed
+        self.run_dir = run_dir
+        self.train_options = list(train_options)
+        self.test_args = list(test_args)
+        self.test_options = list(test_options)
+        self.tools_dir, self.cwd = tools_dir, cwd
+        self.result_path = osp.join(run_dir, 'result.json')
+        self.failure_path = osp.join(run_dir, 'failure.json')
+        self.attempts_path = osp.join(run_dir, 'attempts.json')
+        self.test_dir = osp.join(run_dir, 'test')
+
+    # -------------------------------------------------------- commands
+    def train_command(self, resume: bool) -> List[str]:
+        """The tools/train.py command line."""
+        cmd = [sys.executable, osp.join(self.tools_dir, 'train.py'),
+               self.config, '--work-dir', self.run_dir]
+        if resume:
+            cmd.append('--resume')
+        return cmd + ['--cfg-options', *self.train_options]
+
+    def test_command(self, checkpoint: str) -> List[str]:
+        """The tools/test.py command line."""
+        cmd = [sys.executable, osp.join(self.tools_dir, 'test.py'),
+               self.config, checkpoint, '--work-dir', self.test_dir,
+               *self.test_args]
+        if self.test_options:
+            cmd += ['--cfg-options', *self.test_options]
+        return cmd
+
+    def state(self) -> str:
+        """'done', 'evaluate' (trained), 'resume', or 'new'."""
+        if osp.isfile(self.result_path):
+            return 'done'
+        attempts = _read_json(self.attempts_path) or []
+        if attempts and attempts[-1]['returncode'] == 0 and final_checkpoint(
+                self.run_dir):
+            return 'evaluate'
+        return 'resume' if has_checkpoint(self.run_dir) else 'new'
+
+    def describe(self) -> str:
+        """The commands this run would execute now (for --dry-run)."""
+        state = self.state()
+        if state == 'done':
+            return f'# {self.row} seed {self.seed}: done ({self.result_path})'
+        lines = [f'# {self.row} seed {self.seed}: {state}']
+        if state != 'evaluate':
+            lines.append(shlex.join(self.train_command(state == 'resume')))
+        ckpt = final_checkpoint(self.run_dir) or '<checkpoint in ' + osp.join(
+            self.run_dir, 'last_checkpoint') + '>'
+        lines.append(shlex.join(self.test_command(ckpt)))
+        return '\n'.join(lines)
+
+    # ------------------------------------------------------------- run
+    def _fail(self, record: dict, stage: str, log: str, returncode: int,
+              message: str = '') -> dict:
+        record.update(status='failed', stage=stage, returncode=returncode,
+                      log=log, log_tail=message or _tail(log))
+        _write_json(record, self.failure_path)
+        print(f'[benchmark] {self.row} seed {self.seed}: {stage} FAILED '
+              f'(return code {returncode}); log: {log}', flush=True)
+        return record
+
+    def run(self, exemplar_fn, machine: Dict[str, Any]) -> dict:
+        """Train (or resume), evaluate, write result.json; never raises.
+
+        Args:
+            exemplar_fn (Callable[[], dict]): Resolves the exemplar
+                (:func:`resolve_exemplar` on the run's config).
+            machine (dict): :func:`machine_info`.
+
+        Returns:
+            dict: The run record (``status`` 'ok' or 'failed').
+        """
+        if osp.isfile(self.result_path):
+            print(f'[benchmark] {self.row} seed {self.seed}: result.json '
+                  'exists, skipped', flush=True)
+            return _read_json(self.result_path)
+        os.makedirs(self.run_dir, exist_ok=True)
+        record: Dict[str, Any] = dict(
+            row=self.row, config=self.config, seed=self.seed,
+            run_dir=self.run_dir, machine=machine)
+        try:
+            record['exemplar'] = exemplar_fn()
+        except Exception:  # a broken config: record it, go on with the rest
+            return self._fail(record, 'setup', '', -1,
+                              traceback.format_exc()[-4000:])
+        train_log = osp.join(self.run_dir, 'bench_train.log')
+        attempts = _read_json(self.attempts_path) or []
+        state = self.state()
+        if state != 'evaluate':
+            resume = state == 'resume'
+            print(f'[benchmark] {self.row} seed {self.seed}: '
+                  f"{'resuming' if resume else 'training'}", flush=True)
+            cmd = self.train_command(resume)
+            rc, wall = _run_logged(cmd, train_log, self.cwd)
+            attempts.append(dict(command=shlex.join(cmd), resumed=resume,
+                                 returncode=rc, wall_s=wall,
+                                 finished=time.strftime('%Y-%m-%d %H:%M:%S')))
+            _write_json(attempts, self.attempts_path)
+            if rc != 0:
+                return self._fail(record, 'train', train_log, rc)
+        else:
+            print(f'[benchmark] {self.row} seed {self.seed}: trained, '
+                  'evaluating', flush=True)
+        record['train_time_s'] = sum(a['wall_s'] for a in attempts)
+        record['train_attempts'] = len(attempts)
+        ckpt = final_checkpoint(self.run_dir)
+        if ckpt is None:
+            return self._fail(record, 'train', train_log, 0,
+                              'training exited 0 but wrote no last_checkpoint')
+        record['checkpoint'] = ckpt
+        test_log = osp.join(self.run_dir, 'bench_test.log')
+        cmd = self.test_command(ckpt)
+        rc, wall = _run_logged(cmd, test_log, self.cwd)
+        record['eval_time_s'] = wall
+        metrics = _read_json(osp.join(self.test_dir, 'volume_metrics.json'))
+        if rc != 0 or metrics is None:
+            return self._fail(record, 'test', test_log, rc)
+        mean = metrics['mean']
+        classes = [k[5:] for k in mean if k.startswith('Dice.')]
+        record.update(
+            status='ok', metrics=mean, hd95_unit=metrics.get('hd95_unit'),
+            dice={c: mean[f'Dice.{c}'] for c in classes},
+            hd95={c: mean[f'HD95.{c}'] for c in classes},
+            num_volumes=len(metrics.get('volumes', {})),
+            commands=dict(train=[a['command'] for a in attempts],
+                          test=shlex.join(cmd)),
+            finished=time.strftime('%Y-%m-%d %H:%M:%S'))
+        _write_json(record, self.result_path)
+        if osp.isfile(self.failure_path):
+            os.remove(self.failure_path)
+        print(f'[benchmark] {self.row} seed {self.seed}: mDice '
+              f"{mean['mDice']:.4f} mHD95 {mean['mHD95']:.2f} "
+              f"(train {record['train_time_s']:.0f} s, eval {wall:.0f} s)",
+              flush=True)
+        return record

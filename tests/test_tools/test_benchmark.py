@@ -1,0 +1,231 @@
+"""tools/benchmark.py (runs, resume, failures, summary) and bench_speed.py."""
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from elseg.utils.benchmark import (BenchmarkRun, check_user_options,
+                                   format_mean_std, load_suites, mean_std,
+                                   parse_rows, results_table, seed_options)
+from tests.conftest import REPO_ROOT, write_tiny_elnet_config
+
+
+def _load_benchmark_tool():
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool', REPO_ROOT / 'tools' / 'benchmark.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ------------------------------------------------------------ unit tests
+def test_mean_std_and_format_against_hand_numbers():
+    # 80, 90: mean 85, sample variance (25 + 25) / 1 = 50 -> std 7.0711
+    assert mean_std([0.8, 0.9]) == pytest.approx((0.85, 0.0707107), abs=1e-6)
+    assert format_mean_std([0.8, 0.9], scale=100) == '85.00 ± 7.07'
+    # 1, 2, 6: mean 3, variance (4 + 1 + 9) / 2 = 7 -> std 2.6458
+    assert format_mean_std([1, 2, 6], digits=3) == '3.000 ± 2.646'
+    assert mean_std([4.0]) == (4.0, None)
+    assert format_mean_std([0.5], scale=100) == '50.00'
+    assert format_mean_std([]) == '–'
+
+
+def _ok(seed, rv, lv, hd_rv, hd_lv, train, ev):
+    m = {'mDice': (rv + lv) / 2, 'mHD95': (hd_rv + hd_lv) / 2,
+         'Dice.RV': rv, 'HD95.RV': hd_rv, 'Dice.LV': lv, 'HD95.LV': hd_lv}
+    return dict(status='ok', seed=seed, metrics=m, train_time_s=train,
+                eval_time_s=ev, exemplar=dict(id=f'ex{seed}'))
+
+
+def test_results_table_against_hand_numbers():
+    rows = [
+        dict(name='A', runs=[_ok(0, 0.8, 0.6, 2.0, 4.0, 10.0, 2.0),
+                             _ok(1, 0.9, 0.8, 4.0, 4.0, 20.0, 4.0)]),
+        dict(name='B', runs=[_ok(0, 0.5, 0.7, 1.0, 3.0, 5.0, 1.0),
+                             dict(status='failed', seed=1, stage='train')]),
+    ]
+    table = results_table(rows, ['RV', 'LV'], 'mm').splitlines()
+    assert table[0] == ('| Row | Dice RV (%) | Dice LV (%) | mDice (%) | '
+                        'HD95 RV (mm) | HD95 LV (mm) | mHD95 (mm) | n | '
+                        'train s/run | eval s/run |')
+    # A: RV 80/90 -> 85 ± 7.07; LV 60/80 -> 70 ± 14.14; mDice 70/85 ->
+    # 77.5 ± 10.61; HD95 RV 2/4 -> 3 ± 1.41; LV 4/4 -> 4 ± 0; mHD95 3/4 ->
+    # 3.5 ± 0.71; times 15 and 3 s
+    assert table[2] == ('| A | 85.00 ± 7.07 | 70.00 ± 14.14 | 77.50 ± 10.61 | '
+                        '3.00 ± 1.41 | 4.00 ± 0.00 | 3.50 ± 0.71 | 2/2 | '
+                        '15.0 | 3.0 |')
+    # B: one ok run -> the mean alone; n counts the failed run
+    assert table[3] == ('| B | 50.00 | 70.00 | 60.00 | 1.00 | 3.00 | 2.00 | '
+                        '1/2 | 5.0 | 1.0 |')
+
+
+def test_rows_suites_and_option_checks(tmp_path):
+    assert parse_rows(['a/x.py', 'Y=b/x.py']) == {'x': 'a/x.py', 'Y': 'b/x.py'}
+    with pytest.raises(ValueError, match="'x' is given twice"):
+        parse_rows(['a/x.py', 'b/x.py'])
+    with pytest.raises(ValueError, match='randomness.seed=3'):
+        check_user_options(['train_cfg.max_iters=4', 'randomness.seed=3'])
+    suites = load_suites(str(REPO_ROOT / 'configs' / 'benchmarks' /
+                             'acdc_cpu.yaml'))
+    assert {'table1', 'table3', 'table4_loss',
+            'table4_transforms'} <= set(suites)
+    assert list(suites['table1']) == ['UNet-BS', 'MT-UNet-BS', 'MLDS', 'ELNet']
+    for rows in suites.values():
+        for config in rows.values():
+            assert (REPO_ROOT / config).is_file(), config
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
+                              'acdc_cpu.py'))
+    assert seed_options(cfg, 2, 'central') == [
+        'randomness.seed=2', 'train_dataloader.dataset.exemplar.rule=central',
+        'train_dataloader.dataset.exemplar.seed=2']
+    cfg.train_dataloader.dataset.exemplar = 'patient001_frame01_slice_3'
+    with pytest.raises(ValueError, match='patient001_frame01_slice_3'):
+        seed_options(cfg, 2, 'random')
+    assert seed_options(cfg, 2, 'config') == ['randomness.seed=2']
+
+
+def test_run_state_decides_skip_evaluate_resume(tmp_path):
+    run = BenchmarkRun('r', 'c.py', 0, str(tmp_path / 'run'), ['a=1'], [], [],
+                       str(REPO_ROOT / 'tools'), str(REPO_ROOT))
+    assert run.state() == 'new'
+    (tmp_path / 'run').mkdir()
+    (tmp_path / 'run' / 'iter_2.pth').write_bytes(b'x')
+    assert run.state() == 'resume'
+    assert '--resume' in run.describe()
+    (tmp_path / 'run' / 'last_checkpoint').write_text(
+        str(tmp_path / 'run' / 'iter_2.pth'))
+    (tmp_path / 'run' / 'attempts.json').write_text(
+        json.dumps([dict(returncode=0, wall_s=1.0)]))
+    assert run.state() == 'evaluate'
+    assert 'train.py' not in run.describe()
+    (tmp_path / 'run' / 'result.json').write_text('{}')
+    assert run.state() == 'done'
+
+
+# ------------------------------------------------------- end to end
+@pytest.mark.slow
+def test_benchmark_runs_resumes_and_records_failures(phantom_root, tmp_path,
+                                                     capsys, monkeypatch):
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    from mmseg.registry import DATASETS
+    tool = _load_benchmark_tool()
+    good = write_tiny_elnet_config(tmp_path / 'elnet.py', phantom_root,
+                                   stage1_iters=2, max_iters=4)
+    no_pcem = write_tiny_elnet_config(
+        tmp_path / 'no_pcem.py', phantom_root, stage1_iters=2, max_iters=4,
+        extra='model = dict(contrastive_loss=None)\n')
+    bad = write_tiny_elnet_config(
+        tmp_path / 'bad.py', phantom_root, stage1_iters=2, max_iters=4,
+        extra="model = dict(decode_head=dict(type='FCNHeadd'))\n")
+    res = tmp_path / 'results'
+    common = ['--seeds', '0', '1', '--results-dir', str(res), '--data-root',
+              str(phantom_root), '--split-list', 'val.list',
+              '--cfg-options', 'default_hooks.logger.interval=2']
+    rc = tool.main([f'ELNet={good}', f'NoPCEM={no_pcem}', f'Bad={bad}',
+                    *common])
+    assert rc == 1  # one row failed, the others completed
+
+    runs = {}
+    for row in ('ELNet', 'NoPCEM'):
+        for seed in (0, 1):
+            r = json.loads((res / 'runs' / row / f'seed{seed}' /
+                            'result.json').read_text())
+            assert r['status'] == 'ok' and r['seed'] == seed
+            assert set(r['dice']) == set(r['hd95']) == {'RV', 'Myo', 'LV'}
+            assert r['train_time_s'] > 0 and r['eval_time_s'] > 0
+            assert r['num_volumes'] == 2  # phantom val: 1 patient x 2 frames
+            assert {'platform', 'cpu_count', 'torch',
+                    'torch_num_threads'} <= set(r['machine'])
+            assert r['machine']['torch_num_threads'] == 1
+            # the extra options reach both tools, the seed reaches training
+            assert 'default_hooks.logger.interval=2' in r['commands']['test']
+            assert (f'default_hooks.logger.interval=2 val_cfg=None '
+                    f'val_dataloader=None val_evaluator=None '
+                    f'randomness.seed={seed} ') in r['commands']['train'][0]
+            runs[row, seed] = r
+    # the exemplar recorded is the one the training set uses for that seed
+    for seed in (0, 1):
+        cfg = Config.fromfile(str(good))
+        cfg.merge_from_dict({'train_dataloader.dataset.exemplar.rule': 'random',
+                             'train_dataloader.dataset.exemplar.seed': seed})
+        ds = DATASETS.build(cfg.train_dataloader.dataset)
+        assert runs['ELNet', seed]['exemplar']['id'] == ds.exemplar_id
+        assert runs['NoPCEM', seed]['exemplar']['id'] == ds.exemplar_id
+    # the failed row: recorded with its log tail, no result
+    for seed in (0, 1):
+        fail = json.loads((res / 'runs' / 'Bad' / f'seed{seed}' /
+                           'failure.json').read_text())
+        assert fail['status'] == 'failed' and fail['stage'] == 'train'
+        assert fail['returncode'] == 2
+        assert "'FCNHeadd' is not registered" in fail['log_tail']
+        assert not (res / 'runs' / 'Bad' / f'seed{seed}' /
+                    'result.json').exists()
+
+    # results.md: each row's mean ± std equals a hand computation
+    md = (res / 'results.md').read_text()
+    assert md.splitlines()[2].startswith('Command: `python tools/benchmark.py '
+                                         f'ELNet={good}')
+    lines = {ln.split(' | ')[0][2:]: ln for ln in md.splitlines()
+             if ' | 2/2 | ' in ln or ' | 0/2 | ' in ln}
+    for row in ('ELNet', 'NoPCEM'):
+        for key, scale in (('mDice', 100), ('Dice.RV', 100), ('Dice.LV', 100),
+                           ('mHD95', 1), ('HD95.Myo', 1)):
+            vals = [runs[row, s]['metrics'][key] * scale for s in (0, 1)]
+            cell = (f'{statistics.mean(vals):.2f} ± '
+                    f'{statistics.stdev(vals):.2f}')
+            assert cell in lines[row], (row, key, cell, lines[row])
+    assert lines['Bad'].startswith('| Bad | – |')
+    assert 'Dice Myo (%)' in md and 'HD95 LV (px)' in md
+    summary = json.loads((res / 'results.json').read_text())
+    assert [r['name'] for r in summary['rows']] == ['ELNet', 'NoPCEM', 'Bad']
+    assert summary['rows'][0]['summary']['mDice']['mean'] == pytest.approx(
+        statistics.mean(runs['ELNet', s]['metrics']['mDice'] for s in (0, 1)))
+    assert (res / 'results.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+    # rerun: nothing is retrained or re-evaluated
+    ckpt = res / 'runs' / 'ELNet' / 'seed0' / 'iter_4.pth'
+    stamps = {p: p.stat().st_mtime_ns for p in
+              [ckpt, *res.glob('runs/*/seed*/result.json')]}
+    capsys.readouterr()
+    assert tool.main([f'ELNet={good}', f'NoPCEM={no_pcem}', *common]) == 0
+    out = capsys.readouterr().out
+    assert out.count('result.json exists, skipped') == 4
+    assert 'training' not in out and 'resuming' not in out
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
+
+
+@pytest.mark.slow
+def test_bench_speed_smoke_on_generated_phantom(tmp_path):
+    out = tmp_path / 'speed'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        [sys.executable, 'tools/benchmarks/bench_speed.py', '--out', str(out),
+         '--data-root', str(tmp_path / 'no_data'), '--warmup', '1',
+         '--iters', '2', '--data-samples', '3', '--eval-volumes', '1',
+         '--cfg-options', 'train_dataloader.batch_size=4'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((out / 'speed.json').read_text())
+    assert res['data_source'] == 'phantom'
+    assert (out / 'phantom' / 'train_slices.list').is_file()
+    tr = res['training']
+    assert set(tr['models']) == {'elnet', 'elnet_no_pcem', 'unet'}
+    assert tr['batch_size'] == 4 and tr['input_shape'][0] == 4
+    for m in tr['models'].values():
+        assert len(m['times_s']) == 2 and m['iters_per_s'] > 0
+    # same network with and without PCEM, and the plain UNet of the same size
+    params = {m['params'] for m in tr['models'].values()}
+    assert len(params) == 1
+    assert set(tr['ratios']) == {
+        'pcem_overhead', 'pcem_overhead_paired', 'elnet_vs_unet',
+        'elnet_vs_unet_paired', 'no_pcem_vs_unet', 'no_pcem_vs_unet_paired'}
+    assert all(v > 0 for v in tr['ratios'].values())
+    assert res['data']['samples'] == 3 and res['data']['samples_per_s'] > 0
+    assert res['data']['esm_transform_ms'] > 0
+    assert res['eval']['volumes'] == 1 and res['eval']['s_per_volume'] > 0
+    assert 'PCEM overhead' in (out / 'speed.md').read_text()

@@ -1,0 +1,160 @@
+"""Train and evaluate configs over seeds; tabulate mean ± std (Tables 1, 3, 4).
+
+Each run (row x seed) is ``tools/train.py`` then ``tools/test.py`` in a
+subprocess: a failed run is recorded (``failure.json`` with its log tail) and
+the benchmark goes on. Seed ``k`` sets ``randomness.seed=k`` and the exemplar
+``train_dataloader.dataset.exemplar.rule=<--exemplar-rule>`` /
+``...exemplar.seed=k``, so every seed trains from a different exemplar slice
+and all rows of one seed share it. Rerunning the same command resumes: a run
+with ``result.json`` is skipped, a trained run is only evaluated, a run with
+checkpoints is resumed with ``--resume``. The validation at the end of
+training is switched off (``tools/test.py`` evaluates; ``--train-val`` keeps
+it). Layout and file contents:
+``elseg/utils/benchmark.py``.
+
+Examples::
+
+    # Table 1 / 3 / 4 on the CPU configs, 3 seeds (exemplars)
+    python tools/benchmark.py --suite table1 --seeds 0 1 2 \\
+        --results-dir work_dirs/benchmarks/table1
+    python tools/benchmark.py --suite table3 --seeds 0 1 2
+    python tools/benchmark.py --suite table4_loss --seeds 0 1 2
+    python tools/benchmark.py --suite table4_transforms --seeds 0 1 2
+    # any configs (row name = file stem, or NAME=PATH), shortened smoke run
+    python tools/benchmark.py BS=configs/elnet/ablations/acdc_cpu_bs.py \\
+        configs/elnet/acdc_cpu.py --seeds 0 --results-dir work_dirs/smoke \\
+        --cfg-options train_cfg.max_iters=20 custom_hooks.0.stage1_iters=10
+    # print the commands only
+    python tools/benchmark.py --suite table1 --seeds 0 1 2 --dry-run
+"""
+import argparse
+import os
+import os.path as osp
+import shlex
+import sys
+from typing import List, Optional
+
+from elseg.utils.benchmark import (KEEP_CONFIG_EXEMPLAR, BenchmarkRun,
+                                   check_user_options, load_run_config,
+                                   load_suites, machine_info, parse_rows,
+                                   resolve_exemplar, row_dir_name,
+                                   seed_options, write_summary)
+
+TOOLS_DIR = osp.dirname(osp.abspath(__file__))
+DEFAULT_SUITES = osp.join(osp.dirname(TOOLS_DIR), 'configs', 'benchmarks',
+                          'acdc_cpu.yaml')
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Train + evaluate configs over seeds and tabulate',
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('configs', nargs='*',
+                        help='config paths (row = file stem) or NAME=PATH')
+    parser.add_argument('--suite', help='a suite of --suites-file (e.g. '
+                        'table1, table3, table4_loss, table4_transforms)')
+    parser.add_argument('--suites-file', default=DEFAULT_SUITES,
+                        help='YAML with suites (default: %(default)s)')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2],
+                        help='seeds = exemplar seeds (default: 0 1 2)')
+    parser.add_argument(
+        '--exemplar-rule', default='random',
+        choices=['random', 'central', 'largest_area', KEEP_CONFIG_EXEMPLAR],
+        help="exemplar rule of every run (seeded by the seed); 'config' keeps "
+        "the config's exemplar (default: random, the paper's)")
+    parser.add_argument('--results-dir',
+                        help='results folder (default: work_dirs/benchmarks/'
+                        '<suite>, or .../custom)')
+    parser.add_argument('--data-root',
+                        help='evaluation data root (tools/test.py --data-root)')
+    parser.add_argument('--split-list',
+                        help='evaluation split list (tools/test.py '
+                        '--split-list), e.g. test.list')
+    parser.add_argument(
+        '--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+        help='passed to every tools/train.py and tools/test.py run, e.g. '
+        'train_cfg.max_iters=20 (not randomness.seed / the exemplar)')
+    parser.add_argument(
+        '--train-val', action='store_true',
+        help='keep the validation at the end of training (off by default: '
+        'val_cfg/val_dataloader/val_evaluator=None, tools/test.py evaluates)')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='print the commands and exit')
+    args = parser.parse_args(argv)
+    if bool(args.configs) == bool(args.suite):
+        parser.error('give configs or --suite (one of them)')
+    return args
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run the benchmark; returns 0, or 1 when a run failed."""
+    args = parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = shlex.join(['python', 'tools/benchmark.py', *argv])
+    check_user_options(args.cfg_options)
+    if args.suite:
+        suites = load_suites(args.suites_file)
+        if args.suite not in suites:
+            raise SystemExit(f'Unknown suite {args.suite!r}; '
+                             f'{args.suites_file} has {sorted(suites)}.')
+        rows = suites[args.suite]
+    else:
+        rows = parse_rows(args.configs)
+    results_dir = args.results_dir or osp.join(
+        'work_dirs', 'benchmarks', args.suite or 'custom')
+    test_args: List[str] = []
+    if args.data_root:
+        test_args += ['--data-root', args.data_root]
+    if args.split_list:
+        test_args += ['--split-list', args.split_list]
+
+    no_val = [] if args.train_val else [
+        'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None']
+    machine = machine_info()
+    cache: dict = {}
+    records = []
+    for name, config in rows.items():
+        runs = []
+        for seed in args.seeds:
+            run_dir = osp.join(results_dir, 'runs', row_dir_name(name),
+                               f'seed{seed}')
+            try:
+                cfg = load_run_config(config, args.cfg_options)
+                train_options = list(args.cfg_options) + no_val + (
+                    seed_options(cfg, seed, args.exemplar_rule))
+            except Exception as err:  # recorded as a failed run below
+                train_options, setup_error = list(args.cfg_options), err
+            else:
+                setup_error = None
+            run = BenchmarkRun(name, config, seed, run_dir, train_options,
+                               test_args, list(args.cfg_options), TOOLS_DIR,
+                               os.getcwd())
+            if args.dry_run:
+                print(run.describe() if setup_error is None else
+                      f'# {name} seed {seed}: setup error: {setup_error}')
+                continue
+
+            def exemplar(config=config, opts=train_options,
+                         error=setup_error):
+                if error is not None:
+                    raise error
+                return resolve_exemplar(load_run_config(config, opts), cache)
+
+            runs.append(run.run(exemplar, machine))
+        records.append(dict(name=name, config=config, runs=runs))
+    if args.dry_run:
+        return 0
+    settings = dict(seeds=args.seeds, exemplar_rule=args.exemplar_rule,
+                    train_val=args.train_val,
+                    cfg_options=args.cfg_options, data_root=args.data_root,
+                    split_list=args.split_list,
+                    suite=args.suite, suites_file=args.suites_file)
+    write_summary(results_dir, records, command, machine, settings)
+    n_failed = sum(r['status'] != 'ok' for row in records for r in row['runs'])
+    print(f'[benchmark] {sum(len(r["runs"]) for r in records) - n_failed} ok, '
+          f'{n_failed} failed; summary: {osp.join(results_dir, "results.md")}')
+    return 1 if n_failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
