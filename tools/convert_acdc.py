@@ -24,9 +24,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    lists = convert_acdc(args.src, args.out, args.val_patients,
-                         args.test_patients,
-                         tuple(args.percentiles) if args.percentiles else None)
+    from elseg.utils.cli import run_cli
+    lists = run_cli(lambda: convert_acdc(
+        args.src, args.out, args.val_patients, args.test_patients,
+        tuple(args.percentiles) if args.percentiles else None))
     for name, ids in lists.items():
         print(f'{name}: {len(ids)}')
 

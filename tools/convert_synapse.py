@@ -23,8 +23,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    lists = convert_synapse(args.raw_dir, args.out, args.test_cases,
-                            tuple(args.hu_window))
+    from elseg.utils.cli import run_cli
+    lists = run_cli(lambda: convert_synapse(args.raw_dir, args.out,
+                                            args.test_cases,
+                                            tuple(args.hu_window)))
     for name, ids in lists.items():
         print(f'{name}: {len(ids)}')
 

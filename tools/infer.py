@@ -40,6 +40,7 @@ def main(argv=None):
     args = parse_args(argv)
     from mmseg.apis import init_model
     from elseg.apis.inference import segment_nifti
+    from elseg.utils.cli import run_cli
     cfg = Config.fromfile(args.config)  # imports elseg (custom_imports)
     preset = args.preset
     if preset == 'auto':
@@ -62,10 +63,10 @@ def main(argv=None):
         name = osp.basename(path)
         stem = name[:-7] if name.endswith('.nii.gz') else name[:-4]
         out_path = osp.join(args.out, stem + '_pred.nii.gz')
-        segment_nifti(model, path, out_path, preset=preset,
-                      intensity=args.intensity, scale=scale,
-                      batch_size=args.batch_size,
-                      hu_window=tuple(args.hu_window))
+        run_cli(lambda: segment_nifti(
+            model, path, out_path, preset=preset, intensity=args.intensity,
+            scale=scale, batch_size=args.batch_size,
+            hu_window=tuple(args.hu_window)))
         print(f'{path} -> {out_path}')
 
 

@@ -93,8 +93,11 @@ def main() -> None:
     cfg.setdefault('custom_hooks', [])
     cfg.custom_hooks.append(dict(type='EvalProgressBarHook'))
 
-    from elseg.utils.cli import run_cli
+    from elseg.utils.cli import run_cli, setup_cpu_distributed
+    note = setup_cpu_distributed(cfg)
     runner = run_cli(lambda: Runner.from_cfg(cfg), cfg)
+    if note:
+        runner.logger.warning(note)
     run_cli(runner.test, cfg)
 
 

@@ -58,13 +58,24 @@ def main() -> None:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    from elseg.utils.checkpoint import (find_resume_checkpoint,
+                                        remove_stale_temp_files)
+    from elseg.utils.cli import run_cli, setup_cpu_distributed
+    notes = []
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # last_checkpoint, or the newest complete iter_*.pth when it is broken
+        resume_from, notes = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume, cfg.load_from = resume_from is not None, resume_from
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    if cfg.resume and int(os.environ.get('RANK', '0')) == 0:
+        notes += [f'Removed {p} (left by a killed write).'
+                  for p in remove_stale_temp_files(cfg.work_dir)]
+    notes.append(setup_cpu_distributed(cfg))
 
-    from elseg.utils.cli import run_cli
     runner = run_cli(lambda: Runner.from_cfg(cfg), cfg)
+    for note in filter(None, notes):
+        runner.logger.warning(note)
     run_cli(runner.train, cfg)
 
 

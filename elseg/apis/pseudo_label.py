@@ -5,9 +5,10 @@ as ``<out_dir>/<slice id>.npz`` holding ``label`` (uint8, the slice's native siz
 and ``confidence`` (float16 max softmax probability). Files are written
 atomically and a finished file is never recomputed, so a job killed during
 pseudo-labelling resumes where it stopped (each rank first deletes the
-temporary files that a killed write of its slices left behind). Under distributed training each rank
-labels the slices ``i % world_size == rank``: none is done twice or lost. When
-all are present ``_COMPLETE.json`` records their number and summary statistics.
+temporary files that a killed write of its slices left behind). Under
+distributed training each rank labels the slices ``i % world_size == rank``:
+none is done twice or lost. When all are present ``_COMPLETE.json`` records
+their number and summary statistics.
 """
 from __future__ import annotations
 

@@ -108,7 +108,10 @@ class ExemplarLearningDataset:
 
     Raises:
         ValueError: On unknown streams or backgrounds, a stage without any
-            stream, or an exemplar that is not in the wrapped dataset.
+            stream, an exemplar that is not in the wrapped dataset, or (with
+            ``num_classes``) a class count that differs from the dataset's
+            class names, an exemplar lacking a class or holding a label value
+            outside the classes.
     """
 
     def __init__(self,
@@ -204,6 +207,7 @@ class ExemplarLearningDataset:
         ex = self.loader(dict(ex_info))
         label = ex['gt_seg_map']
         if self.num_classes is not None:
+            self._check_num_classes(label, exemplar_id, ex_info['img_path'])
             present = set(np.unique(label).tolist())
             missing = sorted(set(range(self.num_classes)) - present)
             if missing:
@@ -223,6 +227,31 @@ class ExemplarLearningDataset:
         self.unlabeled_infos = [
             infos[i] for i in range(len(infos)) if i != match[0]
         ]
+
+    def _check_num_classes(self, label: np.ndarray, exemplar_id: str,
+                           path: str) -> None:
+        """Check ``num_classes`` against the class names and the exemplar.
+
+        Raises:
+            ValueError: When ``num_classes`` differs from the number of class
+                names of the wrapped dataset, or the exemplar's label holds a
+                value that is neither a class nor ignore (255).
+        """
+        names = self.metainfo.get('classes', ())
+        if names and len(names) != self.num_classes:
+            raise ValueError(
+                f'ExemplarLearningDataset num_classes={self.num_classes} but '
+                f'the dataset {type(self.dataset).__name__} has {len(names)} '
+                f'classes {list(names)}. Set num_classes={len(names)} (and '
+                "the decode head's num_classes) in the config.")
+        values = np.unique(label)
+        bad = values[(values >= self.num_classes) & (values != IGNORE_INDEX)]
+        if bad.size:
+            raise ValueError(
+                f'Exemplar {exemplar_id!r} ({path}) has label values '
+                f'{bad.tolist()} outside the {self.num_classes} classes '
+                f'(0..{self.num_classes - 1}, ignore {IGNORE_INDEX}). Fix the '
+                "file's label mapping (re-run the converter) or num_classes.")
 
     @staticmethod
     def _slice_id(info: dict) -> str:

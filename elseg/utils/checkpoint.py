@@ -16,17 +16,28 @@ Two problems of mmengine 0.10.7 on recent torch are solved here:
    to a temporary file in the same folder and renames it (``os.replace`` is atomic
    on POSIX), so a checkpoint file is either complete or absent.
 
-Both are applied once when :mod:`elseg` is imported (``custom_imports`` in every
+3. mmengine's ``CheckpointHook`` writes ``last_checkpoint`` with a plain
+   ``open(..., 'w')``: a kill between the truncation and the write leaves it
+   empty and ``--resume`` then fails. That one write is made atomic as well
+   (:func:`_atomic_last_checkpoint_open`), and :func:`find_resume_checkpoint`
+   falls back to the newest complete ``iter_*.pth`` when ``last_checkpoint``
+   is empty, dangling or names a truncated file (older work dirs).
+
+All are applied once when :mod:`elseg` is imported (``custom_imports`` in every
 config), see :func:`setup_checkpoint_io`.
 """
 from __future__ import annotations
 
+import builtins
+import glob
 import os
 import os.path as osp
 import pickle
+import re
 import tempfile
+import zipfile
 from pathlib import Path
-from typing import Any, Iterable, List, Union
+from typing import Any, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -106,8 +117,11 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
         pickle.UnpicklingError: For any other object or attribute.
     """
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
-        return HistoryBuffer._statistics_methods[name]
+    if obj is HistoryBuffer:
+        if name in HistoryBuffer._statistics_methods:
+            return HistoryBuffer._statistics_methods[name]
+        if name in ('min', 'max', 'current', 'mean'):  # registered lazily
+            return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
         f'Checkpoint asks for getattr({obj!r}, {name!r}); only HistoryBuffer '
         'statistics methods are allowed.')
@@ -169,6 +183,112 @@ def _wrap_load_from_local() -> None:
     CheckpointLoader._schemes[''] = load_from_local
 
 
+class _AtomicTextFile:
+    """A write-only text file that reaches its path only when closed cleanly."""
+
+    def __init__(self, path: str, encoding: str = 'utf-8') -> None:
+        self._path = path
+        self._encoding = encoding
+        self._parts: List[str] = []
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def __enter__(self) -> '_AtomicTextFile':
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            atomic_write_bytes(''.join(self._parts).encode(self._encoding),
+                               self._path)
+
+
+def _atomic_last_checkpoint_open(file, mode: str = 'r', *args, **kwargs):
+    """``open`` for mmengine's checkpoint hook: ``last_checkpoint`` is atomic.
+
+    mmengine writes ``last_checkpoint`` with ``open(path, 'w')``; this
+    replacement of ``open`` in that module buffers that one write and renames a
+    complete temporary file into place. Every other call is the builtin.
+    """
+    if mode == 'w' and osp.basename(os.fspath(file)) == 'last_checkpoint':
+        return _AtomicTextFile(os.fspath(file), kwargs.get('encoding') or
+                               'utf-8')
+    return builtins.open(file, mode, *args, **kwargs)
+
+
+def _is_complete_checkpoint(path: str) -> bool:
+    """Whether ``path`` is a complete torch zip checkpoint (cheap check)."""
+    return osp.isfile(path) and zipfile.is_zipfile(path)
+
+
+def find_resume_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
+    """The checkpoint ``--resume`` should continue from, and why.
+
+    Reads ``last_checkpoint`` as mmengine does. When it is missing, empty,
+    names a file that does not exist (a moved work dir) or a truncated one,
+    the newest complete ``iter_<N>.pth`` in ``work_dir`` is used instead.
+
+    Args:
+        work_dir (str): The training work dir.
+
+    Returns:
+        tuple: ``(path or None, notes)``; ``notes`` are warnings to log, one
+        per problem found (empty when ``last_checkpoint`` was usable).
+    """
+    notes: List[str] = []
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named and _is_complete_checkpoint(named):
+            return named, notes
+        problem = ('is empty' if not named else
+                   f'names {named!r}, which does not exist' if
+                   not osp.exists(named) else
+                   f'names {named!r}, which is truncated or not a checkpoint')
+        notes.append(f'{pointer} {problem} (the previous run was probably '
+                     'killed while writing it).')
+    candidates = []
+    for path in glob.glob(osp.join(work_dir, 'iter_*.pth')):
+        m = re.fullmatch(r'iter_(\d+)\.pth', osp.basename(path))
+        if m:
+            candidates.append((int(m.group(1)), path))
+    for _, path in sorted(candidates, reverse=True):
+        if _is_complete_checkpoint(path):
+            if notes:
+                notes.append(f'Resuming from the newest complete checkpoint '
+                             f'{path} instead.')
+            return path, notes
+        notes.append(f'Skipping the truncated checkpoint {path}.')
+    if notes:
+        notes.append(f'No complete iter_*.pth in {work_dir}: training starts '
+                     'from scratch.')
+    return None, notes
+
+
+def remove_stale_temp_files(folder: str) -> List[str]:
+    """Delete the ``.<name>.*.tmp`` files a killed atomic write left behind.
+
+    Call it only when no other process writes into ``folder`` (e.g. before a
+    resumed run starts).
+
+    Args:
+        folder (str): Folder to clean (not recursive).
+
+    Returns:
+        list[str]: The files removed.
+    """
+    removed = []
+    for path in glob.glob(osp.join(folder, '.*.tmp')):
+        try:
+            os.remove(path)
+            removed.append(path)
+        except FileNotFoundError:  # pragma: no cover - removed meanwhile
+            pass
+    return removed
+
+
 def setup_checkpoint_io() -> None:
     """Install the safe-globals allow-list and the atomic local backend once."""
     global _SETUP_DONE
@@ -177,4 +297,6 @@ def setup_checkpoint_io() -> None:
     register_safe_globals()
     register_backend('local', AtomicLocalBackend, force=True, prefixes='')
     _wrap_load_from_local()
+    from mmengine.hooks import checkpoint_hook
+    checkpoint_hook.open = _atomic_last_checkpoint_open
     _SETUP_DONE = True

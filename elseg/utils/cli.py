@@ -1,20 +1,23 @@
 """Helpers shared by the command-line tools in ``tools/``.
 
-They turn the most common configuration mistakes into one clear paragraph and a
-non-zero exit code instead of a long traceback.
+They turn the most common configuration and data mistakes into one clear
+paragraph and a non-zero exit code instead of a long traceback (set the
+environment variable ``ELSEG_DEBUG=1`` to get the traceback back), and prepare
+distributed runs on machines without CUDA.
 """
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import sys
-from typing import Callable, Iterable, List, TypeVar
+from typing import Callable, Iterable, List, Optional, TypeVar
 
 from mmengine.config import Config
 
 T = TypeVar('T')
 
-_UNREGISTERED = re.compile(r'(\S+) is not in the (\S+) registry')
+_UNREGISTERED = re.compile(r'([\w.]+) is not in the (\S+) registry')
 
 
 def _known_names() -> List[str]:
@@ -59,23 +62,90 @@ def unregistered_type_message(type_name: str, registry: str,
             f'modules: {imports or "none"}.')
 
 
-def run_cli(fn: Callable[[], T], cfg: Config) -> T:
-    """Run ``fn`` and exit with a clear message on a known configuration error.
+def _message_of(err: BaseException) -> str:
+    """The text of an exception (``KeyError`` quotes its only argument)."""
+    if len(err.args) == 1 and isinstance(err.args[0], str):
+        return err.args[0]
+    return str(err)
+
+
+def run_cli(fn: Callable[[], T], cfg: Optional[Config] = None) -> T:
+    """Run ``fn`` and exit with a clear message on a known user error.
+
+    A config naming an unregistered type gets a message with close names and
+    the fix. Any other ``ValueError``, ``FileNotFoundError`` or ``KeyError``
+    (elseg's and mmseg's data and config checks raise these with a message
+    naming the file or value and the fix) is printed as ``Error: <message>``
+    on stderr. Both exit with code 2. With ``ELSEG_DEBUG=1`` in the
+    environment the exception propagates with its traceback instead.
 
     Args:
         fn (Callable): What the tool does (build the runner, train...).
-        cfg (Config): The loaded config, to name its ``custom_imports``.
+        cfg (Config, optional): The loaded config, to name its
+            ``custom_imports``.
 
     Returns:
         Whatever ``fn`` returns.
     """
     try:
         return fn()
-    except KeyError as err:
-        match = _UNREGISTERED.search(str(err))
-        if match is None:
+    except (ValueError, FileNotFoundError, KeyError) as err:
+        if os.environ.get('ELSEG_DEBUG', '0') not in ('', '0'):
             raise
-        imports = (cfg.get('custom_imports') or {}).get('imports', [])
-        print(unregistered_type_message(match.group(1), match.group(2),
-                                        imports), file=sys.stderr)
+        match = (_UNREGISTERED.search(str(err))
+                 if isinstance(err, KeyError) else None)
+        if match is not None:
+            imports = ((cfg.get('custom_imports') or {}).get('imports', [])
+                       if cfg is not None else [])
+            print(unregistered_type_message(match.group(1), match.group(2),
+                                            imports), file=sys.stderr)
+        else:
+            print(f'Error: {_message_of(err)}\n(Set ELSEG_DEBUG=1 to see the '
+                  'traceback.)', file=sys.stderr)
         sys.exit(2)
+
+
+def setup_cpu_distributed(cfg: Config) -> Optional[str]:
+    """Let a distributed launch run on CPU processes when CUDA is absent.
+
+    mmengine initialises distributed training with the config's backend
+    (``nccl`` in elseg's runtime), calls ``torch.cuda.set_device`` and wraps
+    the model in DDP with ``device_ids=[LOCAL_RANK]``; all three fail without
+    CUDA. When ``cfg.launcher`` is not ``'none'`` and CUDA is unavailable, this
+    switches an ``nccl`` backend to ``gloo``, initialises the process group
+    itself (mmengine then skips its own initialisation) and sets
+    ``model_wrapper_cfg.device_ids=None`` (a CPU module takes no device ids).
+    Only the ``pytorch`` launcher (``torchrun``, ``tools/dist_train.sh``) is
+    handled: mmengine's slurm and mpi set-ups need CUDA.
+
+    Args:
+        cfg (Config): The config, with ``launcher`` set; modified in place.
+
+    Returns:
+        str | None: A line for the log when something was changed.
+    """
+    import torch
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
+        return None
+    import torch.distributed as dist
+    env_cfg = cfg.setdefault('env_cfg', {})
+    dist_cfg = env_cfg.setdefault('dist_cfg', {})
+    backend = dist_cfg.get('backend', 'nccl')
+    note = None
+    if backend == 'nccl':
+        dist_cfg['backend'] = backend = 'gloo'
+        note = ('CUDA is not available: distributed training uses the gloo '
+                'backend on CPU instead of nccl.')
+    if not dist.is_initialized():
+        kwargs = {k: v for k, v in dist_cfg.items() if k != 'backend'}
+        if 'timeout' in kwargs and not hasattr(kwargs['timeout'], 'seconds'):
+            import datetime
+            kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
+        dist.init_process_group(backend=backend, **kwargs)
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper.setdefault('device_ids', None)
+    cfg.model_wrapper_cfg = wrapper
+    return note

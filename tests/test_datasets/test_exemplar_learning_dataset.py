@@ -100,3 +100,26 @@ def test_bad_arguments(phantom_root):
     with pytest.raises(ValueError, match='needs pseudo labels'):
         _build(phantom_root, backgrounds=dict(
             stage1=dict(unlabeled_inpainted=1)))
+
+
+def test_num_classes_checked_against_classes_and_exemplar(phantom_root,
+                                                          tmp_path):
+    import shutil
+
+    import h5py
+    with pytest.raises(ValueError, match=r"num_classes=5 but the dataset "
+                       r"ACDCDataset has 4 classes \['background', 'RV'"):
+        _build(phantom_root, num_classes=5)
+    root = tmp_path / 'data'
+    shutil.copytree(phantom_root, root)
+    sid = 'patient001_frame01_slice_2'
+    path = root / 'data' / 'slices' / f'{sid}.h5'
+    with h5py.File(path, 'a') as f:
+        label = f['label'][()]
+        label[0, :3] = 9
+        del f['label']
+        f['label'] = label
+    with pytest.raises(ValueError) as exc:
+        _build(root, exemplar=sid)
+    assert f"Exemplar '{sid}' ({path}) has label values [9] outside the 4 " \
+        'classes (0..3, ignore 255)' in str(exc.value)

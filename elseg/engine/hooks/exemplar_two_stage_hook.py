@@ -227,7 +227,7 @@ class ExemplarTwoStageHook(Hook):
         runner.logger.warning(
             'No unlabelled slice: the training set holds only the exemplar '
             f'{dataset.exemplar_id!r}, so pseudo-labelling and stage 2 are '
-            f'skipped and iterations {self.stage1_iters}..{runner.max_iters} '
+            f'skipped and iterations {self.stage1_iters + 1}..{runner.max_iters} '
             'continue stage 1 (exemplar + synthetic). Add unlabelled slices '
             'to the training split list to train stage 2.')
         return True
@@ -259,11 +259,15 @@ class ExemplarTwoStageHook(Hook):
             if 'channel' not in str(err):
                 raise
             backbone = getattr(model, 'backbone', None)
+            in_channels = getattr(backbone, 'in_channels', None)
+            if in_channels is None and backbone is not None:
+                convs = [m for m in backbone.modules()
+                         if isinstance(m, torch.nn.Conv2d)]
+                in_channels = convs[0].in_channels if convs else 'unknown'
             raise ValueError(
                 'The model does not accept the training images, which have 1 '
                 f'channel (single-channel {dataset.scale} slices): {err}. Set '
-                "the backbone's in_channels=1 (it is "
-                f'{getattr(backbone, "in_channels", "unknown")}) and give '
+                f"the backbone's in_channels=1 (it is {in_channels}) and give "
                 'data_preprocessor one mean and one std value.') from err
         finally:
             model.train(was_training)
