@@ -6,7 +6,7 @@ model = dict(
     decode_head=dict(
         _delete_=True, type='MLDSHead', in_channels=[1024, 512, 256, 128, 64],
         in_index=[0, 1, 2, 3, 4], channels=64, num_classes=9,
-        dropout_ratio=0.1, deep_loss_weight=1.0,
+        dropout_ratio=0.1, deep_loss_weight=1.0, init_cfg=None,
         norm_cfg=dict(type='BN', requires_grad=True), align_corners=False,
         loss_decode=[dict(type='CrossEntropyLoss', loss_weight=0.5),
                      dict(type='ClassMeanDiceLoss', loss_weight=0.5)]))
