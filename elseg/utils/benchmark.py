@@ -218,19 +218,23 @@ def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
 
 # --------------------------------------------------------------- machine
 def machine_info() -> Dict[str, Any]:
-    """Platform, CPU count, torch version and threads of this process.
+    """Platform, CPU count, torch version and the training processes' threads.
 
-    The subprocesses inherit this environment (``OMP_NUM_THREADS``...), so
-    ``torch_num_threads`` is also theirs.
+    The runs are subprocesses that inherit this environment: their torch uses
+    ``OMP_NUM_THREADS`` threads when it is set (this process's torch may have
+    started before it was set), else torch's default, as here.
     """
     import torch
+    omp = os.environ.get('OMP_NUM_THREADS', '')
+    threads = int(omp) if omp.isdigit() and int(omp) > 0 else \
+        torch.get_num_threads()
     return dict(
         platform=platform.platform(),
         processor=platform.processor() or platform.machine(),
         python=platform.python_version(),
         cpu_count=os.cpu_count(),
         torch=torch.__version__,
-        torch_num_threads=torch.get_num_threads(),
+        torch_num_threads=threads,
         omp_num_threads=os.environ.get('OMP_NUM_THREADS'),
         cuda=torch.cuda.is_available())
 
