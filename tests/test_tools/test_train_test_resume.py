@@ -39,6 +39,11 @@ def test_two_stages_resume_and_evaluate(phantom_root, tmp_path):
     assert len(list((work / 'pseudo_labels').glob('*.npz'))) == n_train - 1
     ck3, ck6 = _ckpt(work / 'iter_3.pth'), _ckpt(work / 'iter_6.pth')
     assert ck3['meta']['iter'] == 3 and ck6['meta']['iter'] == 6
+    # N_s is kept as stage1.pth whatever max_keep_ckpts deletes
+    ns = _ckpt(work / 'stage1.pth')
+    assert ns['meta']['iter'] == 3
+    assert all(torch.equal(ns['state_dict'][k], v)
+               for k, v in ck3['state_dict'].items())
     assert (work / 'last_checkpoint').read_text().strip().endswith('iter_6.pth')
 
     # resume for 2 more iterations: iteration count and Adam state continue

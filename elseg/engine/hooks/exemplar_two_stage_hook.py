@@ -1,7 +1,9 @@
 """ELNet's two-stage training in one run (En & Guo, arXiv 2204.01713, Sec. 3.3)."""
 from __future__ import annotations
 
+import os
 import os.path as osp
+import shutil
 from typing import Optional
 
 import torch
@@ -46,7 +48,8 @@ class ExemplarTwoStageHook(Hook):
     ``iter_{stage1_iters}.pth`` (atomically, and points ``last_checkpoint`` at
     it), pseudo-labels every unlabelled slice into ``work_dir/pseudo_labels``
     (see :mod:`elseg.apis.pseudo_label`), switches the dataset and the model to
-    stage 2 and restarts the data workers. The remaining iterations train N_e
+    stage 2 and restarts the data workers. N_s stays available as
+    ``stage1.pth``. The remaining iterations train N_e
     on exemplar + synthetic + pseudo-labelled data; the final checkpoint is N_e.
 
     Resume: the stage follows ``runner.iter``; a run resumed at or after
@@ -217,6 +220,15 @@ class ExemplarTwoStageHook(Hook):
         if is_main_process():
             atomic_write_bytes(
                 path.encode(), osp.join(runner.work_dir, 'last_checkpoint'))
+            # N_s is a result of its own (and the start of stage-2 variants):
+            # keep it as stage1.pth, which CheckpointHook's max_keep_ckpts
+            # never deletes. A hard link costs no disk space.
+            keep = osp.join(runner.work_dir, 'stage1.pth')
+            if not osp.exists(keep):
+                try:
+                    os.link(path, keep)
+                except OSError:
+                    shutil.copyfile(path, keep)
         barrier()
 
     def _no_unlabeled(self, runner) -> bool:
