@@ -56,3 +56,18 @@ def test_acdc_config_builds_training_data(path):
     ds.set_stage(2)
     sample = ds[len(ds.patterns[2]) - 1]
     assert sample['inputs'].shape[-2:] == tuple(ds.scale)
+
+
+def test_readme_cfg_options_backbone_example():
+    """README's command-line backbone change builds and runs."""
+    cfg = Config.fromfile(str(CONFIG_DIR / 'elnet' / 'acdc_cpu.py'))
+    cfg.merge_from_dict({
+        'model.backbone.base_channels': 32,
+        'model.decode_head.in_channels': 32,
+        'model.decode_head.channels': 32
+    })
+    model = MODELS.build(cfg.model).eval()
+    out = model.encode_decode(torch.rand(1, 1, 64, 64),
+                              [dict(img_shape=(64, 64))])
+    assert out.shape == (1, 4, 64, 64)
+    assert model.backbone.encoder[0][0].convs[0].conv.out_channels == 32
