@@ -24,6 +24,8 @@ Examples::
     python tools/benchmark.py BS=configs/elnet/ablations/acdc_cpu_bs.py \\
         configs/elnet/acdc_cpu.py --seeds 0 --results-dir work_dirs/smoke \\
         --cfg-options train_cfg.max_iters=20 custom_hooks.0.stage1_iters=10
+    # two runs at a time (one thread each), every row retrained for 2000 iters
+    python tools/benchmark.py --suite main --iters 2000 --jobs 2
     # print the commands only
     python tools/benchmark.py --suite table1 --seeds 0 1 2 --dry-run
 """
@@ -32,13 +34,15 @@ import os
 import os.path as osp
 import shlex
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
 from elseg.utils.benchmark import (KEEP_CONFIG_EXEMPLAR, BenchmarkRun,
                                    check_user_options, load_run_config,
                                    load_suites, machine_info, parse_rows,
                                    resolve_exemplar, row_dir_name,
-                                   seed_options, write_summary)
+                                   schedule_options, seed_options,
+                                   write_summary)
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 DEFAULT_SUITES = osp.join(osp.dirname(TOOLS_DIR), 'configs', 'benchmarks',
@@ -78,11 +82,25 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--train-val', action='store_true',
         help='keep the validation at the end of training (off by default: '
         'val_cfg/val_dataloader/val_evaluator=None, tools/test.py evaluates)')
+    parser.add_argument(
+        '--iters', type=int,
+        help='retrain every row for this many iterations; the LR schedule, '
+        'the stage-1 length, the mean-teacher ramp-up and the checkpoint '
+        'interval scale with it (default: each config\'s own schedule)')
+    parser.add_argument(
+        '--jobs', type=int, default=1,
+        help='runs at a time (default 1). Runs are started seed by seed (all '
+        'rows of seed 0 first); with N > 1 each run gets OMP_NUM_THREADS = '
+        'CPUs // N unless OMP_NUM_THREADS is set')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands and exit')
     args = parser.parse_args(argv)
     if bool(args.configs) == bool(args.suite):
         parser.error('give configs or --suite (one of them)')
+    if args.jobs < 1:
+        parser.error(f'--jobs must be >= 1, got {args.jobs}')
+    if args.iters is not None and args.iters < 1:
+        parser.error(f'--iters must be >= 1, got {args.iters}')
     return args
 
 
@@ -110,25 +128,46 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     no_val = [] if args.train_val else [
         'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None']
+    env = {}
+    if args.jobs > 1 and 'OMP_NUM_THREADS' not in os.environ:
+        threads = str(max(1, (os.cpu_count() or 1) // args.jobs))
+        env = dict(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
     machine = machine_info()
     cache: dict = {}
-    records = []
-    for name, config in rows.items():
-        runs = []
-        for seed in args.seeds:
+    tasks = []  # (row index, run, exemplar resolver), seed-major order
+    derived = []  # (row index, run): evaluation-only rows, after training
+    for seed in args.seeds:
+        for index, (name, config) in enumerate(rows.items()):
             run_dir = osp.join(results_dir, 'runs', row_dir_name(name),
                                f'seed{seed}')
+            if isinstance(config, dict):  # evaluates another row's run
+                source = config['from']
+                run = BenchmarkRun(
+                    name, rows[source], seed, run_dir, [],
+                    test_args + config['test_args'], list(args.cfg_options),
+                    TOOLS_DIR, os.getcwd(), env,
+                    source_dir=osp.join(results_dir, 'runs',
+                                        row_dir_name(source), f'seed{seed}'),
+                    checkpoint=config['checkpoint'])
+                if args.dry_run:
+                    print(run.describe())
+                else:
+                    derived.append((index, run))
+                continue
             try:
                 cfg = load_run_config(config, args.cfg_options)
-                train_options = list(args.cfg_options) + no_val + (
+                schedule = ([] if args.iters is None else
+                            schedule_options(cfg, args.iters))
+                train_options = list(args.cfg_options) + schedule + no_val + (
                     seed_options(cfg, seed, args.exemplar_rule))
             except Exception as err:  # recorded as a failed run below
-                train_options, setup_error = list(args.cfg_options), err
+                setup_error = err
+                train_options = list(args.cfg_options)
             else:
                 setup_error = None
             run = BenchmarkRun(name, config, seed, run_dir, train_options,
-                               test_args, list(args.cfg_options), TOOLS_DIR,
-                               os.getcwd())
+                               test_args, list(args.cfg_options),
+                               TOOLS_DIR, os.getcwd(), env)
             if args.dry_run:
                 print(run.describe() if setup_error is None else
                       f'# {name} seed {seed}: setup error: {setup_error}')
@@ -140,12 +179,32 @@ def main(argv: Optional[List[str]] = None) -> int:
                     raise error
                 return resolve_exemplar(load_run_config(config, opts), cache)
 
-            runs.append(run.run(exemplar, machine))
-        records.append(dict(name=name, config=config, runs=runs))
+            tasks.append((index, run, exemplar))
     if args.dry_run:
         return 0
+    def resolved(resolver):
+        """Choose the exemplar now, in this thread (memoised per seed)."""
+        try:
+            value = resolver()
+        except Exception as err:  # noqa: BLE001  (the run records it)
+            def failing(err=err):
+                raise err
+            return failing
+        return lambda: value
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [(index, pool.submit(run.run, resolved(resolver), machine))
+                   for index, run, resolver in tasks]
+        results = [(index, future.result()) for index, future in futures]
+        futures = [(index, pool.submit(run.run, lambda: None, machine))
+                   for index, run in derived]
+        results += [(index, future.result()) for index, future in futures]
+    records = [dict(name=name, config=config,
+                    runs=[r for i, r in results if i == index])
+               for index, (name, config) in enumerate(rows.items())]
     settings = dict(seeds=args.seeds, exemplar_rule=args.exemplar_rule,
-                    train_val=args.train_val,
+                    train_val=args.train_val, iters=args.iters,
+                    jobs=args.jobs,
                     cfg_options=args.cfg_options, data_root=args.data_root,
                     split_list=args.split_list,
                     suite=args.suite, suites_file=args.suites_file)

@@ -7,6 +7,8 @@ Examples::
     python tools/test.py CONFIG CKPT --data-root ../shared/data/ACDC --split-list val.list
     # save predictions as NIfTI and overlay PNGs, keep the largest 3D component
     python tools/test.py CONFIG CKPT --save-nifti out/nii --show-dir out/png --largest-cc
+    # flip test-time augmentation (identity + horizontal + vertical flips)
+    python tools/test.py CONFIG CKPT --tta
 """
 import argparse
 import os
@@ -39,6 +41,12 @@ def parse_args() -> argparse.Namespace:
         '--largest-cc',
         action='store_true',
         help='post-process: keep the largest 3D connected component per class')
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help="test-time augmentation: the config's tta_pipeline, else the test "
+        'pipeline with horizontal + vertical flips (softmax averaged by '
+        "the config's tta_model, default SegTTAModel)")
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -90,6 +98,13 @@ def main() -> None:
             evaluator.save_nifti_dir = args.save_nifti
         if args.largest_cc:
             evaluator.keep_largest_component = True
+    if args.tta:
+        from elseg.apis import flip_tta_pipeline
+        dataset.pipeline = cfg.get('tta_pipeline') or flip_tta_pipeline(
+            dataset.pipeline)
+        tta_model = dict(cfg.get('tta_model') or dict(type='SegTTAModel'))
+        tta_model['module'] = cfg.model
+        cfg.model = tta_model
     cfg.setdefault('custom_hooks', [])
     cfg.custom_hooks.append(dict(type='EvalProgressBarHook'))
 

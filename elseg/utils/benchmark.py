@@ -46,18 +46,31 @@ LOG_TAIL_LINES = 40
 
 
 # ----------------------------------------------------------------- suites
-def load_suites(path: str) -> Dict[str, Dict[str, str]]:
-    """Read a suites file (YAML): ``suites: {name: {row: config path}}``.
+def load_suites(path: str) -> Dict[str, Dict[str, Any]]:
+    """Read a suites file (YAML): ``suites: {name: {row: spec}}``.
+
+    A row's spec is a config path (the row trains and evaluates it) or a
+    mapping that evaluates another row's checkpoints without training::
+
+        ELNet+LCC: {from: ELNet, test_args: [--largest-cc]}
+        ELNet-N_s: {from: ELNet, checkpoint: stage1.pth}
+
+    ``from`` names a training row listed earlier in the same suite;
+    ``checkpoint`` is a file of that row's work dir (default: its final
+    checkpoint); ``test_args`` are extra tools/test.py arguments.
 
     Args:
         path (str): The YAML file, e.g. ``configs/benchmarks/acdc_cpu.yaml``.
 
     Returns:
-        dict: suite name -> ordered dict of row name -> config path.
+        dict: suite name -> ordered dict of row name -> config path (str) or
+        ``dict(from=..., checkpoint=..., test_args=[...])``.
 
     Raises:
         FileNotFoundError: The file does not exist.
-        ValueError: The file has no ``suites`` mapping or a suite is empty.
+        ValueError: The file has no ``suites`` mapping, a suite is empty, or
+            a derived row is malformed (unknown keys, ``from`` not an earlier
+            training row).
     """
     import yaml
     if not osp.isfile(path):
@@ -68,12 +81,48 @@ def load_suites(path: str) -> Dict[str, Dict[str, str]]:
     if not isinstance(suites, dict) or not suites:
         raise ValueError(f'{path!r} needs a non-empty `suites:` mapping, got '
                          f'{suites!r}.')
+    out: Dict[str, Dict[str, Any]] = {}
     for name, rows in suites.items():
         if not isinstance(rows, dict) or not rows:
             raise ValueError(f'Suite {name!r} in {path!r} must map row names '
                              f'to config paths, got {rows!r}.')
-    return {str(k): {str(r): str(c) for r, c in v.items()}
-            for k, v in suites.items()}
+        parsed: Dict[str, Any] = {}
+        for row, spec in rows.items():
+            if isinstance(spec, dict):
+                spec = _derived_row(spec, str(row), str(name), path, parsed)
+            else:
+                spec = str(spec)
+            parsed[str(row)] = spec
+        out[str(name)] = parsed
+    return out
+
+
+def _derived_row(spec: dict, row: str, suite: str, path: str,
+                 earlier: Dict[str, Any]) -> Dict[str, Any]:
+    """Validate an evaluation-only row of a suites file (see load_suites)."""
+    where = f'row {row!r} of suite {suite!r} in {path!r}'
+    unknown = set(spec) - {'from', 'checkpoint', 'test_args'}
+    if unknown:
+        raise ValueError(f'{where}: unknown keys {sorted(unknown)}; a derived '
+                         'row takes from, checkpoint, test_args.')
+    source = spec.get('from')
+    if not isinstance(earlier.get(source), str):
+        raise ValueError(
+            f'{where}: from={source!r} must name a training row listed before '
+            f'it; training rows so far: '
+            f'{[r for r, v in earlier.items() if isinstance(v, str)]}.')
+    test_args = spec.get('test_args') or []
+    if not isinstance(test_args, list) or not all(
+            isinstance(a, str) for a in test_args):
+        raise ValueError(f'{where}: test_args must be a list of strings, got '
+                         f'{test_args!r}.')
+    checkpoint = spec.get('checkpoint')
+    if checkpoint is not None and (not isinstance(checkpoint, str)
+                                   or osp.basename(checkpoint) != checkpoint):
+        raise ValueError(f'{where}: checkpoint must be a file name in the '
+                         f'source run folder, got {checkpoint!r}.')
+    return {'from': source, 'checkpoint': checkpoint,
+            'test_args': list(test_args)}
 
 
 def parse_rows(configs: Sequence[str]) -> Dict[str, str]:
@@ -169,6 +218,71 @@ def seed_options(cfg, seed: int, rule: str) -> List[str]:
             f'--exemplar-rule {KEEP_CONFIG_EXEMPLAR} to keep it.')
     return opts + [f'train_dataloader.dataset.exemplar.rule={rule}',
                    f'train_dataloader.dataset.exemplar.seed={seed}']
+
+
+def schedule_options(cfg, iters: int) -> List[str]:
+    """The ``--cfg-options`` that retrain a config for ``iters`` iterations.
+
+    Everything tied to the schedule's length scales with it, so a shorter
+    budget keeps the config's proportions: ``train_cfg.max_iters`` (and
+    ``val_interval``, capped), the ``begin``/``end`` of iteration-based
+    ``param_scheduler`` entries, ``stage1_iters`` of an
+    ``ExemplarTwoStageHook`` (the stage switch stays at the same fraction), a
+    mean teacher's ``model.consistency_rampup`` and the checkpoint interval.
+
+    Args:
+        cfg (mmengine.Config): The run's config (user options merged).
+        iters (int): New number of training iterations.
+
+    Returns:
+        list[str]: ``KEY=VALUE`` options (list entries addressed by index,
+        e.g. ``custom_hooks.0.stage1_iters=1000``, as mmengine's
+        ``--cfg-options`` accepts).
+
+    Raises:
+        ValueError: ``iters`` < 1, or a config without an iteration-based
+            ``train_cfg.max_iters``.
+    """
+    if not isinstance(iters, int) or iters < 1:
+        raise ValueError(f'--iters must be a positive integer, got {iters!r}.')
+    old = cfg.get('train_cfg', {}).get('max_iters')
+    if not isinstance(old, int) or old < 1:
+        raise ValueError(
+            'The config has no iteration-based train_cfg.max_iters (got '
+            f'{old!r}); --iters only rescales IterBasedTrainLoop configs.')
+    factor = iters / old
+
+    def scaled(value: int) -> int:
+        return max(1, int(round(value * factor)))
+
+    opts = [f'train_cfg.max_iters={iters}']
+    if cfg.train_cfg.get('val_interval') is not None:
+        opts.append('train_cfg.val_interval='
+                    f'{min(iters, scaled(cfg.train_cfg.val_interval))}')
+    schedulers = cfg.get('param_scheduler') or []
+    if isinstance(schedulers, dict):
+        schedulers = [schedulers]
+        prefixes = ['param_scheduler']
+    else:
+        prefixes = [f'param_scheduler.{i}' for i in range(len(schedulers))]
+    for prefix, sched in zip(prefixes, schedulers):
+        if sched.get('by_epoch', True):
+            continue
+        for key in ('begin', 'end'):
+            if isinstance(sched.get(key), int) and sched[key] > 0:
+                opts.append(f'{prefix}.{key}={min(iters, scaled(sched[key]))}')
+    for i, hook in enumerate(cfg.get('custom_hooks') or []):
+        if isinstance(hook.get('stage1_iters'), int):
+            opts.append(f'custom_hooks.{i}.stage1_iters='
+                        f"{min(iters - 1, scaled(hook['stage1_iters']))}")
+    rampup = cfg.get('model', {}).get('consistency_rampup')
+    if isinstance(rampup, int) and rampup > 0:
+        opts.append(f'model.consistency_rampup={scaled(rampup)}')
+    ckpt = cfg.get('default_hooks', {}).get('checkpoint') or {}
+    if isinstance(ckpt.get('interval'), int) and ckpt['interval'] > 0:
+        opts.append('default_hooks.checkpoint.interval='
+                    f"{min(iters, scaled(ckpt['interval']))}")
+    return opts
 
 
 def load_run_config(config: str, options: Sequence[str]):
@@ -450,6 +564,13 @@ def write_summary(results_dir: str, rows: Sequence[dict], command: str,
         'tools/train.py and tools/test.py processes (start-up included; '
         'training summed over resumed attempts).', '',
         results_table(rows, classes, unit), '',
+        *[f"Row {row['name']} trains nothing: it evaluates the runs of row "
+          f"{row['config']['from']} (checkpoint "
+          f"{row['config']['checkpoint'] or 'final'}"
+          + (f", tools/test.py {' '.join(row['config']['test_args'])}"
+             if row['config']['test_args'] else '') +
+          '); its train s is that row\'s.\n'
+          for row in rows if isinstance(row['config'], dict)],
         '![mean Dice per row](results.png)', '',
         '## Runs', '', runs_table(rows), ''
     ]
@@ -483,9 +604,11 @@ def _tail(path: str, n: int = LOG_TAIL_LINES) -> str:
         return ''.join(f.readlines()[-n:])
 
 
-def _run_logged(cmd: List[str], log: str, cwd: str) -> Tuple[int, float]:
+def _run_logged(cmd: List[str], log: str, cwd: str,
+                extra_env: Optional[Dict[str, str]] = None
+                ) -> Tuple[int, float]:
     """Run ``cmd``, appending stdout+stderr to ``log``; (return code, s)."""
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    env = dict(os.environ, PYTHONUNBUFFERED='1', **(extra_env or {}))
     os.makedirs(osp.dirname(log), exist_ok=True)
     with open(log, 'a') as f:
         f.write(f'\n$ {shlex.join(cmd)}\n')
@@ -531,11 +654,23 @@ class BenchmarkRun:
         test_options (list[str]): ``--cfg-options`` of evaluation.
         tools_dir (str): Folder with train.py and test.py.
         cwd (str): Working directory of the subprocesses.
+        env (dict, optional): Extra environment of the subprocesses (e.g.
+            ``OMP_NUM_THREADS`` when runs share the machine).
+        source_dir (str, optional): An evaluation-only run: the run folder of
+            the training row whose checkpoint it evaluates (nothing is
+            trained; its exemplar and training time are the source's).
+        checkpoint (str, optional): With ``source_dir``, the checkpoint file
+            in it (default: its final checkpoint).
     """
 
     def __init__(self, row: str, config: str, seed: int, run_dir: str,
                  train_options: List[str], test_args: List[str],
-                 test_options: List[str], tools_dir: str, cwd: str) -> None:
+                 test_options: List[str], tools_dir: str, cwd: str,
+                 env: Optional[Dict[str, str]] = None,
+                 source_dir: Optional[str] = None,
+                 checkpoint: Optional[str] = None) -> None:
+        self.env = dict(env or {})
+        self.source_dir, self.checkpoint_name = source_dir, checkpoint
         self.row, self.config, self.seed = row, config, seed
         self.run_dir = run_dir
         self.train_options = list(train_options)
@@ -569,6 +704,8 @@ class BenchmarkRun:
         """'done', 'evaluate' (trained), 'resume', or 'new'."""
         if osp.isfile(self.result_path):
             return 'done'
+        if self.source_dir is not None:
+            return 'evaluate'
         attempts = _read_json(self.attempts_path) or []
         if attempts and attempts[-1]['returncode'] == 0 and final_checkpoint(
                 self.run_dir):
@@ -583,10 +720,36 @@ class BenchmarkRun:
         lines = [f'# {self.row} seed {self.seed}: {state}']
         if state != 'evaluate':
             lines.append(shlex.join(self.train_command(state == 'resume')))
-        ckpt = final_checkpoint(self.run_dir) or '<checkpoint in ' + osp.join(
-            self.run_dir, 'last_checkpoint') + '>'
+        ckpt = self._checkpoint() or '<checkpoint in ' + (
+            self.source_dir or self.run_dir) + '>'
         lines.append(shlex.join(self.test_command(ckpt)))
         return '\n'.join(lines)
+
+    def _checkpoint(self) -> Optional[str]:
+        """The checkpoint to evaluate (None while there is none)."""
+        if self.source_dir is None:
+            return final_checkpoint(self.run_dir)
+        if self.checkpoint_name is None:
+            return final_checkpoint(self.source_dir)
+        path = osp.join(self.source_dir, self.checkpoint_name)
+        return path if osp.isfile(path) else None
+
+    def _run_derived(self, record: dict) -> Optional[dict]:
+        """Fill an evaluation-only run's record; a failure record or None."""
+        source = _read_json(osp.join(self.source_dir, 'result.json'))
+        if source is None or source.get('status') != 'ok':
+            return self._fail(
+                record, 'setup', '', -1, f'the source run {self.source_dir} '
+                'has no successful result.json: run its row first')
+        record.update(exemplar=source.get('exemplar'), source=self.source_dir,
+                      train_time_s=source.get('train_time_s'),
+                      train_attempts=0)
+        if self._checkpoint() is None:
+            return self._fail(
+                record, 'setup', '', -1,
+                f'no checkpoint {self.checkpoint_name or "(final)"} in '
+                f'{self.source_dir}')
+        return None
 
     # ------------------------------------------------------------- run
     def _fail(self, record: dict, stage: str, log: str, returncode: int,
@@ -617,6 +780,10 @@ class BenchmarkRun:
         record: Dict[str, Any] = dict(
             row=self.row, config=self.config, seed=self.seed,
             run_dir=self.run_dir, machine=machine)
+        if self.source_dir is not None:
+            failed = self._run_derived(record)
+            return failed if failed is not None else self._evaluate(
+                record, [])
         try:
             record['exemplar'] = exemplar_fn()
         except Exception:  # a broken config: record it, go on with the rest
@@ -630,7 +797,7 @@ class BenchmarkRun:
             print(f'[benchmark] {self.row} seed {self.seed}: '
                   f"{'resuming' if resume else 'training'}", flush=True)
             cmd = self.train_command(resume)
-            rc, wall = _run_logged(cmd, train_log, self.cwd)
+            rc, wall = _run_logged(cmd, train_log, self.cwd, self.env)
             attempts.append(dict(command=shlex.join(cmd), resumed=resume,
                                  returncode=rc, wall_s=wall,
                                  finished=time.strftime('%Y-%m-%d %H:%M:%S')))
@@ -642,14 +809,18 @@ class BenchmarkRun:
                   'evaluating', flush=True)
         record['train_time_s'] = sum(a['wall_s'] for a in attempts)
         record['train_attempts'] = len(attempts)
-        ckpt = final_checkpoint(self.run_dir)
-        if ckpt is None:
+        if final_checkpoint(self.run_dir) is None:
             return self._fail(record, 'train', train_log, 0,
                               'training exited 0 but wrote no last_checkpoint')
+        return self._evaluate(record, [a['command'] for a in attempts])
+
+    def _evaluate(self, record: dict, train_commands: List[str]) -> dict:
+        """Run tools/test.py on the run's checkpoint; write result.json."""
+        ckpt = self._checkpoint()
         record['checkpoint'] = ckpt
         test_log = osp.join(self.run_dir, 'bench_test.log')
         cmd = self.test_command(ckpt)
-        rc, wall = _run_logged(cmd, test_log, self.cwd)
+        rc, wall = _run_logged(cmd, test_log, self.cwd, self.env)
         record['eval_time_s'] = wall
         metrics = _read_json(osp.join(self.test_dir, 'volume_metrics.json'))
         if rc != 0 or metrics is None:
@@ -661,8 +832,7 @@ class BenchmarkRun:
             dice={c: mean[f'Dice.{c}'] for c in classes},
             hd95={c: mean[f'HD95.{c}'] for c in classes},
             num_volumes=len(metrics.get('volumes', {})),
-            commands=dict(train=[a['command'] for a in attempts],
-                          test=shlex.join(cmd)),
+            commands=dict(train=train_commands, test=shlex.join(cmd)),
             finished=time.strftime('%Y-%m-%d %H:%M:%S'))
         _write_json(record, self.result_path)
         if osp.isfile(self.failure_path):

@@ -11,7 +11,8 @@ from mmengine.config import Config
 
 from elseg.utils.benchmark import (BenchmarkRun, check_user_options,
                                    format_mean_std, load_suites, mean_std,
-                                   parse_rows, results_table, seed_options)
+                                   parse_rows, results_table, schedule_options,
+                                   seed_options)
 from tests.conftest import REPO_ROOT, write_tiny_elnet_config
 
 
@@ -87,6 +88,59 @@ def test_rows_suites_and_option_checks(tmp_path):
     with pytest.raises(ValueError, match='patient001_frame01_slice_3'):
         seed_options(cfg, 2, 'random')
     assert seed_options(cfg, 2, 'config') == ['randomness.seed=2']
+
+
+def test_schedule_options_scale_every_length_by_hand():
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
+                              'acdc_cpu.py'))
+    # 4000 -> 1000 iterations: factor 1/4; stage 1 2000 -> 500, checkpoint
+    # interval 500 -> 125, the poly LR ends at 1000
+    assert schedule_options(cfg, 1000) == [
+        'train_cfg.max_iters=1000', 'train_cfg.val_interval=1000',
+        'param_scheduler.0.end=1000', 'custom_hooks.0.stage1_iters=500',
+        'default_hooks.checkpoint.interval=125']
+    mlds = Config.fromfile(str(REPO_ROOT / 'configs' / 'baselines' /
+                               'mlds_acdc_cpu.py'))
+    opts = schedule_options(mlds, 3000)  # x 0.75: ramp-up 1000 -> 750
+    assert 'model.consistency_rampup=750' in opts
+    assert not any(o.startswith('custom_hooks') for o in opts)
+    # the options apply as mmengine --cfg-options do (list entries by index)
+    from elseg.utils.benchmark import load_run_config
+    merged = load_run_config(str(REPO_ROOT / 'configs' / 'elnet' /
+                                 'acdc_cpu.py'), schedule_options(cfg, 1000))
+    assert merged.custom_hooks[0].stage1_iters == 500
+    assert merged.custom_hooks[0].type == 'ExemplarTwoStageHook'
+    assert merged.param_scheduler[0].end == 1000
+    with pytest.raises(ValueError, match='got 0'):
+        schedule_options(cfg, 0)
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3)
+    with pytest.raises(ValueError, match='max_iters'):
+        schedule_options(cfg, 10)
+
+
+def test_suites_file_derived_rows(tmp_path):
+    good = tmp_path / 'suites.yaml'
+    good.write_text(
+        'suites:\n  s:\n    A: a.py\n'
+        '    A+LCC: {from: A, test_args: [--largest-cc]}\n'
+        '    A-Ns: {from: A, checkpoint: stage1.pth}\n')
+    rows = load_suites(str(good))['s']
+    assert rows == {'A': 'a.py',
+                    'A+LCC': {'from': 'A', 'checkpoint': None,
+                              'test_args': ['--largest-cc']},
+                    'A-Ns': {'from': 'A', 'checkpoint': 'stage1.pth',
+                             'test_args': []}}
+    for body, match in (
+            ('    B: {from: A}\n    A: a.py\n', "from='A' must name a training"),
+            ('    A: a.py\n    B: {from: A, ckpt: x}\n', "unknown keys.*ckpt"),
+            ('    A: a.py\n    B: {from: A, checkpoint: ../x.pth}\n',
+             'file name in the source run folder'),
+            ('    A: a.py\n    B: {from: A, test_args: --tta}\n',
+             'list of strings')):
+        bad = tmp_path / 'bad.yaml'
+        bad.write_text('suites:\n  s:\n' + body)
+        with pytest.raises(ValueError, match=match):
+            load_suites(str(bad))
 
 
 def test_run_state_decides_skip_evaluate_resume(tmp_path):
@@ -187,16 +241,40 @@ def test_benchmark_runs_resumes_and_records_failures(phantom_root, tmp_path,
         statistics.mean(runs['ELNet', s]['metrics']['mDice'] for s in (0, 1)))
     assert (res / 'results.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
-    # rerun: nothing is retrained or re-evaluated
+    # rerun as a suite with two runs at a time and evaluation-only rows:
+    # nothing is retrained or re-evaluated; the derived rows evaluate the
+    # ELNet runs' checkpoints (final with --largest-cc, and stage 1)
     ckpt = res / 'runs' / 'ELNet' / 'seed0' / 'iter_4.pth'
     stamps = {p: p.stat().st_mtime_ns for p in
               [ckpt, *res.glob('runs/*/seed*/result.json')]}
+    suites = tmp_path / 'suites.yaml'
+    suites.write_text(
+        f'suites:\n  t:\n    ELNet: {good}\n    NoPCEM: {no_pcem}\n'
+        '    ELNet+LCC: {from: ELNet, test_args: [--largest-cc]}\n'
+        '    ELNet-Ns: {from: ELNet, checkpoint: iter_2.pth}\n')
     capsys.readouterr()
-    assert tool.main([f'ELNet={good}', f'NoPCEM={no_pcem}', *common]) == 0
+    assert tool.main(['--suite', 't', '--suites-file', str(suites),
+                      '--jobs', '2', *common]) == 0
     out = capsys.readouterr().out
     assert out.count('result.json exists, skipped') == 4
     assert 'training' not in out and 'resuming' not in out
     assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
+    for seed in (0, 1):
+        lcc = json.loads((res / 'runs' / 'ELNet+LCC' / f'seed{seed}' /
+                          'result.json').read_text())
+        ns = json.loads((res / 'runs' / 'ELNet-Ns' / f'seed{seed}' /
+                         'result.json').read_text())
+        src = runs['ELNet', seed]
+        assert lcc['exemplar'] == ns['exemplar'] == src['exemplar']
+        assert lcc['train_time_s'] == src['train_time_s']
+        assert lcc['checkpoint'] == src['checkpoint']
+        assert lcc['commands']['test'].endswith(
+            '--largest-cc --cfg-options default_hooks.logger.interval=2')
+        assert ns['checkpoint'].endswith(f'seed{seed}/iter_2.pth')
+        assert '--largest-cc' not in ns['commands']['test']
+    md = (res / 'results.md').read_text()
+    assert ('Row ELNet+LCC trains nothing: it evaluates the runs of row ELNet '
+            '(checkpoint final, tools/test.py --largest-cc)') in md
 
 
 @pytest.mark.slow
