@@ -8,6 +8,7 @@ Example::
 """
 import argparse
 import os
+import sys
 import os.path as osp
 
 from mmengine.config import Config, DictAction
@@ -56,6 +57,13 @@ def main() -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            print('Error: --amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper '
+                  f'refuses the CPU; torch {torch.__version__} sees none). '
+                  'Drop --amp to train in float32 on the CPU.',
+                  file=sys.stderr)
+            sys.exit(2)
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     from elseg.utils.checkpoint import (find_resume_checkpoint,

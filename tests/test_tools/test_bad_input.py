@@ -202,3 +202,13 @@ def test_corrupt_nifti_in_the_converter(tmp_path):
     _assert_error(proc, f"Cannot read '{folder / 'patient001_frame01.nii.gz'}'"
                   ' as NIfTI', 'complete .nii/.nii.gz file')
     assert not out.exists() or not list(out.rglob('*.h5'))
+
+
+@pytest.mark.skipif(__import__('torch').cuda.is_available(),
+                    reason='checks the CPU-only message; this machine has CUDA')
+def test_amp_on_cpu_names_the_fix(phantom_root, tmp_path):
+    cfg = write_tiny_elnet_config(tmp_path / 'cfg.py', phantom_root)
+    proc = _run('tools/train.py', str(cfg), '--work-dir', str(tmp_path / 'w'),
+                '--amp')
+    _assert_error(proc, '--amp needs a CUDA GPU', 'Drop --amp')
+    assert not (tmp_path / 'w').exists()

@@ -307,3 +307,45 @@ def test_bench_speed_smoke_on_generated_phantom(tmp_path):
     assert res['data']['esm_transform_ms'] > 0
     assert res['eval']['volumes'] == 1 and res['eval']['s_per_volume'] > 0
     assert 'PCEM overhead' in (out / 'speed.md').read_text()
+
+
+def test_train_log_stats_against_hand_numbers(tmp_path):
+    from elseg.utils.benchmark import train_log_stats
+    with pytest.raises(FileNotFoundError, match='scalars.json'):
+        train_log_stats(str(tmp_path))
+    vis = tmp_path / '20260101_000000' / 'vis_data'
+    vis.mkdir(parents=True)
+    rows = [(10, 9.0, 100), (20, 1.0, 300), (30, 3.0, 200), (40, 2.0, 250),
+            (50, 7.0, 280), (60, 4.0, 260), (70, 6.0, 270)]
+    (vis / 'scalars.json').write_text('\n'.join(
+        json.dumps(dict(iter=i, time=t, memory=m, loss=0.1))
+        for i, t, m in rows) + '\n' + json.dumps(dict(mDice=0.5, step=70)))
+    stats = train_log_stats(str(tmp_path), stage1_iters=40)
+    # warm-up interval (iter 10) dropped: all = median(1,3,2,7,4,6) = 3.5;
+    # stage 1 = iters 20-40: median(1,3,2) = 2; stage 2 = iters 50-70 minus
+    # its first interval: median(4, 6) = 5; peak memory over every record
+    assert stats == dict(s_per_iter=3.5, s_per_iter_stage1=2.0,
+                         s_per_iter_stage2=5.0, peak_memory_mb=300,
+                         intervals=7)
+    assert train_log_stats(str(tmp_path))['s_per_iter_stage2'] is None
+
+
+@pytest.mark.slow
+def test_bench_gpu_script_on_cpu(phantom_root, tmp_path):
+    cfg = write_tiny_elnet_config(tmp_path / 'elnet.py', phantom_root,
+                                  stage1_iters=10, max_iters=20)
+    out = tmp_path / 'gpu'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        [sys.executable, 'tools/benchmarks/bench_gpu.py', '--out', str(out),
+         '--config', str(cfg), '--iters', '60'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:] + proc.stdout[-2000:]
+    res = json.loads((out / 'gpu.json').read_text())
+    assert res['device'] == 'cpu' and res['peak_memory_mb'] is None
+    assert res['intervals'] == 6  # 60 iterations logged every 10
+    assert res['s_per_iter_stage1'] > 0 and res['s_per_iter_stage2'] > 0
+    # the schedule was rescaled proportionally: stage 1 = 30 of 60
+    assert 'custom_hooks.0.stage1_iters=30' in res['command']
+    assert (out / 'work' / 'iter_30.pth').is_file()
+    assert '| cpu |' in (out / 'gpu.md').read_text()
