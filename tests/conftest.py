@@ -125,3 +125,23 @@ default_hooks = dict(logger=dict(interval=1),
 '''
     path.write_text(text + extra)
     return path
+
+
+def build_exemplar_dataset(root, **kwargs):
+    """An ExemplarLearningDataset over an ACDC-layout folder at 48 x 48.
+
+    Random exemplar (seed 0), ESM on, packing only; ``kwargs`` override any
+    argument (e.g. ``stream_ratios``, ``pipeline``).
+    """
+    from elseg.datasets import ExemplarLearningDataset
+    cfg = dict(
+        dataset=dict(type='ACDCDataset', data_root=str(root),
+                     split_list='train_slices.list', mode='slices'),
+        exemplar=dict(rule='random', seed=0),
+        scale=(48, 48),
+        num_classes=4,
+        synthesis=dict(type='ExemplarSynthesis'),
+        pipeline=[dict(type='PackSegInputs',
+                       meta_keys=('img_path', 'volume_id', 'stream'))])
+    cfg.update(kwargs)
+    return ExemplarLearningDataset(**cfg)

@@ -7,23 +7,15 @@ import sys
 import numpy as np
 import pytest
 
-from elseg.datasets import ExemplarLearningDataset
-from tests.conftest import REPO_ROOT, write_tiny_elnet_config
+from tests.conftest import (REPO_ROOT, build_exemplar_dataset,
+                            write_tiny_elnet_config)
 
 
 def _dataset(root):
-    return ExemplarLearningDataset(
-        dataset=dict(type='ACDCDataset', data_root=str(root),
-                     split_list='train_slices.list', mode='slices'),
-        exemplar=dict(rule='random', seed=0),
-        scale=(48, 48),
-        num_classes=4,
-        synthesis=dict(type='ExemplarSynthesis'),
-        pipeline=[
-            dict(type='RandomRotFlip', rotate_prob=0.5, flip_prob=0.5,
-                 degree=(-20, 20)),
-            dict(type='PackSegInputs', meta_keys=('img_path', 'stream')),
-        ])
+    return build_exemplar_dataset(root, pipeline=[
+        dict(type='RandomRotFlip', rotate_prob=0.5, flip_prob=0.5,
+             degree=(-20, 20)),
+        dict(type='PackSegInputs', meta_keys=('img_path', 'stream'))])
 
 
 def _samples(ds, seed):

@@ -2,26 +2,12 @@
 import numpy as np
 import pytest
 
-from elseg.datasets import ExemplarLearningDataset
 from elseg.datasets.transforms.load_medical_slice import LoadMedicalSlice
-
-
-def _build(root, **kwargs):
-    cfg = dict(
-        dataset=dict(type='ACDCDataset', data_root=str(root),
-                     split_list='train_slices.list', mode='slices'),
-        exemplar=dict(rule='random', seed=0),
-        scale=(48, 48),
-        num_classes=4,
-        synthesis=dict(type='ExemplarSynthesis'),
-        pipeline=[dict(type='PackSegInputs',
-                       meta_keys=('img_path', 'volume_id', 'stream'))])
-    cfg.update(kwargs)
-    return ExemplarLearningDataset(**cfg)
+from tests.conftest import build_exemplar_dataset
 
 
 def test_stream_pattern_follows_ratios(phantom_root):
-    ds = _build(phantom_root, stream_ratios=dict(
+    ds = build_exemplar_dataset(phantom_root, stream_ratios=dict(
         stage1=dict(exemplar=1, synthetic=3),
         stage2=dict(exemplar=1, synthetic=1, unlabeled=2)))
     assert [ds.stream_of(i) for i in range(8)] == ['exemplar'] + [
@@ -35,7 +21,7 @@ def test_stream_pattern_follows_ratios(phantom_root):
 
 
 def test_exemplar_sample_is_the_exemplar(phantom_root):
-    ds = _build(phantom_root)
+    ds = build_exemplar_dataset(phantom_root)
     out = ds[0]
     np.testing.assert_array_equal(
         out['data_samples'].gt_sem_seg.data[0].numpy(), ds.exemplar_label)
@@ -56,7 +42,7 @@ def test_unlabeled_slices_never_load_their_labels(phantom_root, monkeypatch,
         return original(self, results)
 
     monkeypatch.setattr(LoadMedicalSlice, 'transform', spy)
-    ds = _build(phantom_root, backgrounds=dict(
+    ds = build_exemplar_dataset(phantom_root, backgrounds=dict(
         stage1=dict(black=1, exemplar_inpainted=1),
         stage2=dict(unlabeled_inpainted=1, unlabeled_raw=1)))
     ex_path = ds.exemplar_info['img_path']
@@ -76,7 +62,7 @@ def test_unlabeled_slices_never_load_their_labels(phantom_root, monkeypatch,
 def test_pseudo_labels_are_used_and_low_confidence_ignored(phantom_root,
                                                           tmp_path):
     from elseg.apis.pseudo_label import save_pseudo_label
-    ds = _build(phantom_root, min_confidence=0.5, stream_ratios=dict(
+    ds = build_exemplar_dataset(phantom_root, min_confidence=0.5, stream_ratios=dict(
         stage1=dict(exemplar=1), stage2=dict(unlabeled=1)))
     info = ds.unlabeled_infos[0]
     shape = ds.loader(dict(info))['img'].shape
@@ -94,11 +80,11 @@ def test_pseudo_labels_are_used_and_low_confidence_ignored(phantom_root,
 
 def test_bad_arguments(phantom_root):
     with pytest.raises(ValueError, match='not a slice of the training set'):
-        _build(phantom_root, exemplar='patient999_frame01_slice_1')
+        build_exemplar_dataset(phantom_root, exemplar='patient999_frame01_slice_1')
     with pytest.raises(ValueError, match='Unknown stream'):
-        _build(phantom_root, stream_ratios=dict(stage1=dict(labelled=1)))
+        build_exemplar_dataset(phantom_root, stream_ratios=dict(stage1=dict(labelled=1)))
     with pytest.raises(ValueError, match='needs pseudo labels'):
-        _build(phantom_root, backgrounds=dict(
+        build_exemplar_dataset(phantom_root, backgrounds=dict(
             stage1=dict(unlabeled_inpainted=1)))
 
 
@@ -109,7 +95,7 @@ def test_num_classes_checked_against_classes_and_exemplar(phantom_root,
     import h5py
     with pytest.raises(ValueError, match=r"num_classes=5 but the dataset "
                        r"ACDCDataset has 4 classes \['background', 'RV'"):
-        _build(phantom_root, num_classes=5)
+        build_exemplar_dataset(phantom_root, num_classes=5)
     root = tmp_path / 'data'
     shutil.copytree(phantom_root, root)
     sid = 'patient001_frame01_slice_2'
@@ -120,6 +106,6 @@ def test_num_classes_checked_against_classes_and_exemplar(phantom_root,
         del f['label']
         f['label'] = label
     with pytest.raises(ValueError) as exc:
-        _build(root, exemplar=sid)
+        build_exemplar_dataset(root, exemplar=sid)
     assert f"Exemplar '{sid}' ({path}) has label values [9] outside the 4 " \
         'classes (0..3, ignore 255)' in str(exc.value)
