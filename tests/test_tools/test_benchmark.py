@@ -306,6 +306,11 @@ def test_bench_speed_smoke_on_generated_phantom(tmp_path):
     assert res['data']['samples'] == 3 and res['data']['samples_per_s'] > 0
     assert res['data']['esm_transform_ms'] > 0
     assert res['eval']['volumes'] == 1 and res['eval']['s_per_volume'] > 0
+    assert res['eval']['unet_s_per_volume'] > 0
+    assert res['eval']['elnet_vs_unet'] > 0
+    assert res['data']['plain_samples_per_s'] > 0
+    assert res['data']['esm_vs_plain'] == pytest.approx(
+        res['data']['samples_per_s'] / res['data']['plain_samples_per_s'])
     assert 'PCEM overhead' in (out / 'speed.md').read_text()
 
 

@@ -189,7 +189,32 @@ def bench_training(cfg: Config, dataset, args: argparse.Namespace) -> dict:
             no_pcem_vs_unet_paired=paired('elnet_no_pcem', 'unet')))
 
 
-def bench_data(dataset, args: argparse.Namespace) -> dict:
+def bench_plain_data(cfg: Config, dataset, args: argparse.Namespace) -> float:
+    """Samples/s of a plain supervised mmseg data path on the same slices.
+
+    What a fully supervised UNet reads per sample: a labelled training slice
+    from its HDF5 file, resized to the input size, then the config's training
+    pipeline (random rotation/flip, packing). Timing only; nothing trains.
+    """
+    from mmseg.registry import DATASETS
+    h, w = dataset.scale
+    pipeline = [dict(type='LoadMedicalSlice', num_classes=dataset.num_classes),
+                dict(type='Resize', scale=(w, h), keep_ratio=False),
+                *copy.deepcopy(cfg.train_dataloader.dataset.pipeline)]
+    plain = DATASETS.build(dict(copy.deepcopy(
+        cfg.train_dataloader.dataset.dataset), pipeline=pipeline))
+    order = np.random.RandomState(args.seed).permutation(len(plain))
+    n = min(len(plain), args.warmup + args.data_samples)
+    for i in order[:min(args.warmup, n - 1)]:
+        plain[int(i)]
+    timed = order[min(args.warmup, n - 1):n]
+    start = time.perf_counter()
+    for i in timed:
+        plain[int(i)]
+    return len(timed) / (time.perf_counter() - start)
+
+
+def bench_data(cfg: Config, dataset, args: argparse.Namespace) -> dict:
     """Synthetic samples/s of the ESM data path, and the ESM transform alone."""
     idx = [i for i in range(len(dataset.patterns[1]) * 1000)
            if dataset.stream_of(i) == 'synthetic']
@@ -200,12 +225,15 @@ def bench_data(dataset, args: argparse.Namespace) -> dict:
         start = time.perf_counter()
         dataset[i]
         times.append(time.perf_counter() - start)
+    plain_per_s = bench_plain_data(cfg, dataset, args)
     esm_inputs = dict(exemplar_img=dataset.exemplar_img,
                       exemplar_label=dataset.exemplar_label,
                       img=dataset.exemplar_inpainted)
     esm_s = time_esm(dataset.synthesis, esm_inputs, args.data_samples,
                      warmup=args.warmup)
     return dict(samples=len(times), samples_per_s=len(times) / sum(times),
+                plain_samples_per_s=plain_per_s,
+                esm_vs_plain=(len(times) / sum(times)) / plain_per_s,
                 median_ms=1000 * statistics.median(times),
                 esm_transform_ms=1000 * esm_s,
                 scale=list(dataset.scale))
@@ -228,25 +256,34 @@ def bench_eval(cfg: Config, args: argparse.Namespace) -> dict:
     loader_cfg.update(num_workers=0, persistent_workers=False)
     loader_cfg.dataset.split_list = split_path
     loader = Runner.build_dataloader(loader_cfg, seed=args.seed)
-    torch.manual_seed(args.seed)
-    model = MODELS.build(copy.deepcopy(cfg.model))
-    if args.checkpoint:
-        load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.eval()
-    evaluator = Evaluator(METRICS.build(dict(cfg.test_evaluator)))
-    evaluator.dataset_meta = loader.dataset.metainfo
-    with torch.no_grad():
-        model.test_step(next(iter(loader)))  # warm-up, not scored
-        start = time.perf_counter()
-        n_slices = 0
-        for batch in loader:
-            evaluator.process(model.test_step(batch), batch)
-            n_slices += len(batch['inputs'])
-        scores = evaluator.evaluate(len(loader.dataset))
-        total = time.perf_counter() - start
-    return dict(volumes=len(ids), slices=n_slices, total_s=total,
-                s_per_volume=total / len(ids), mDice=scores['mDice'],
-                weights=args.checkpoint or 'random')
+    configs = model_configs(cfg)
+    out = dict(volumes=len(ids), weights=args.checkpoint or 'random')
+    for name in ('elnet', 'unet'):  # same weights, ELNet's vs mmseg's model
+        torch.manual_seed(args.seed)
+        model = MODELS.build(ConfigDict(configs[name]))
+        if args.checkpoint:
+            load_checkpoint(model, args.checkpoint, map_location='cpu',
+                            strict=False)
+        model.eval()
+        evaluator = Evaluator(METRICS.build(dict(cfg.test_evaluator)))
+        evaluator.dataset_meta = loader.dataset.metainfo
+        with torch.no_grad():
+            model.test_step(next(iter(loader)))  # warm-up, not scored
+            start = time.perf_counter()
+            n_slices = 0
+            for batch in loader:
+                evaluator.process(model.test_step(batch), batch)
+                n_slices += len(batch['inputs'])
+            scores = evaluator.evaluate(len(loader.dataset))
+            total = time.perf_counter() - start
+        if name == 'elnet':
+            out.update(slices=n_slices, total_s=total,
+                       s_per_volume=total / len(ids), mDice=scores['mDice'])
+        else:
+            out.update(unet_s_per_volume=total / len(ids),
+                       unet_mDice=scores['mDice'])
+    out['elnet_vs_unet'] = out['s_per_volume'] / out['unet_s_per_volume']
+    return out
 
 
 def machine_info() -> dict:
@@ -287,15 +324,19 @@ def markdown(res: dict) -> str:
         f"ESM data path (synthetic samples incl. background and pipeline, one "
         f"process, {dp['scale'][0]}x{dp['scale'][1]}): "
         f"{dp['samples_per_s']:.1f} samples/s (median "
-        f"{dp['median_ms']:.2f} ms/sample; the ESM transform alone on the "
-        f"inpainted-exemplar background {dp['esm_transform_ms']:.2f} ms).",
+        f"{dp['median_ms']:.2f} ms/sample) vs {dp['plain_samples_per_s']:.1f} "
+        f"samples/s for a plain supervised slice (HDF5 load + resize + the "
+        f"training pipeline): {dp['esm_vs_plain']:.2f}x; the ESM transform "
+        f"alone on the inpainted-exemplar background "
+        f"{dp['esm_transform_ms']:.2f} ms.",
         '',
-        f"Evaluation (tools/test.py-style, {ev['weights']} weights): "
-        f"{ev['s_per_volume']:.2f} s/volume ({ev['volumes']} volumes, "
-        f"{ev['slices']} slices; with random weights the predictions are "
-        'mostly empty, so HD95 is cheap: pass --checkpoint for the time of a '
-        'trained model).' if ev['weights'] == 'random' else
-        f"{ev['slices']} slices).", '']
+        f"Evaluation (tools/test.py-style, {ev['weights']} weights): ELNet "
+        f"{ev['s_per_volume']:.2f} s/volume vs mmseg UNet EncoderDecoder "
+        f"{ev['unet_s_per_volume']:.2f} s/volume ({ev['elnet_vs_unet']:.2f}x; "
+        f"{ev['volumes']} volumes, {ev['slices']} slices).", '']
+    if ev['weights'] == 'random':
+        lines[-2] += (' Random weights predict mostly empty maps, so HD95 is '
+                      'cheap: pass --checkpoint for a trained model\'s time.')
     return '\n'.join(lines)
 
 
@@ -324,7 +365,7 @@ def main() -> None:
                exemplar=dataset.exemplar_id)
     t0 = time.perf_counter()
     res['training'] = bench_training(cfg, dataset, args)
-    res['data'] = bench_data(dataset, args)
+    res['data'] = bench_data(cfg, dataset, args)
     res['eval'] = bench_eval(cfg, args)
     res['total_s'] = time.perf_counter() - t0
     with open(osp.join(args.out, 'speed.json'), 'w') as f:
