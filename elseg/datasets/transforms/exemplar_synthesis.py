@@ -171,6 +171,17 @@ class ExemplarSynthesis(BaseTransform):
         clip_range (tuple[float, float], optional): the composite is clipped
             to it; ``None`` disables clipping. Defaults to (0.0, 1.0).
         ignore_index (int): label value that is not an organ. Defaults to 255.
+        cavity_contraction (dict, optional): not in the paper; simulates the
+            end-systolic heart from an end-diastolic exemplar (or a more
+            contracted one from any phase). With probability ``prob`` the
+            ``cavity`` class (ACDC: LV = 3) keeps only its innermost fraction
+            ``keep`` ~ U(``keep_range``) of pixels (by distance to its
+            border), and the peeled rim becomes the ``wall`` class (ACDC:
+            Myo = 2) with the wall's median exemplar intensity: the cavity
+            shrinks and the wall thickens inward, as in systole. Applied to
+            the exemplar before the intensity and geometric transforms.
+            Keys: ``cavity``, ``wall``, ``prob`` (default 0.5), ``keep_range``
+            (default (0.3, 1.0)). ``None`` (default) disables it.
 
     Raises:
         ValueError: on an unknown mode or border mode, a malformed range, a
@@ -205,7 +216,8 @@ class ExemplarSynthesis(BaseTransform):
                  jitter_translate: float = 0.03,
                  border_mode: str = 'reflect',
                  clip_range: Optional[Tuple[float, float]] = (0.0, 1.0),
-                 ignore_index: int = 255) -> None:
+                 ignore_index: int = 255,
+                 cavity_contraction: Optional[Dict] = None) -> None:
         if mode not in ('joint', 'category'):
             raise ValueError(
                 f"mode must be 'joint' or 'category', got {mode!r}")
@@ -252,6 +264,33 @@ class ExemplarSynthesis(BaseTransform):
         self.clip_range = (None if clip_range is None else _check_range(
             'clip_range', clip_range))
         self.ignore_index = int(ignore_index)
+        self.cavity_contraction = self._check_contraction(cavity_contraction)
+
+    @staticmethod
+    def _check_contraction(cfg: Optional[Dict]) -> Optional[Dict]:
+        """Validate ``cavity_contraction`` (see the class docstring)."""
+        if cfg is None:
+            return None
+        cfg = dict(cfg)
+        unknown = set(cfg) - {'cavity', 'wall', 'prob', 'keep_range'}
+        if unknown or 'cavity' not in cfg or 'wall' not in cfg:
+            raise ValueError(
+                'cavity_contraction needs keys cavity and wall (class ids) and '
+                f'optionally prob, keep_range; got {cfg!r}')
+        cavity, wall = int(cfg['cavity']), int(cfg['wall'])
+        if cavity <= 0 or wall <= 0 or cavity == wall:
+            raise ValueError('cavity_contraction: cavity and wall must be two '
+                             f'different organ class ids, got {cavity}, {wall}')
+        prob = float(cfg.get('prob', 0.5))
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(
+                f'cavity_contraction.prob must be in [0, 1], got {prob}')
+        keep = _check_range('cavity_contraction.keep_range',
+                            cfg.get('keep_range', (0.3, 1.0)), 0.0)
+        if keep[1] > 1.0:
+            raise ValueError('cavity_contraction.keep_range must lie in '
+                             f'[0, 1], got {keep}')
+        return dict(cavity=cavity, wall=wall, prob=prob, keep_range=keep)
 
     # ------------------------------------------------------------------ random
     def _draw_geometric(self) -> Dict:
@@ -298,8 +337,12 @@ class ExemplarSynthesis(BaseTransform):
             angle=np.random.uniform(-jr, jr, size=num_classes),
             scale=np.random.uniform(*self.jitter_scale, size=num_classes),
             shift=np.random.uniform(-jt, jt, size=(num_classes, 2)))
+        # drawn last, so enabling it leaves every other draw unchanged
+        contraction = (None if self.cavity_contraction is None else dict(
+            apply=bool(np.random.rand() < self.cavity_contraction['prob']),
+            keep=np.random.uniform(*self.cavity_contraction['keep_range'])))
         return dict(geo_e=geo_e, geo_b=geo_b, int_e=int_e, int_b=int_b,
-                    jitter=jitter)
+                    jitter=jitter, contraction=contraction)
 
     # ------------------------------------------------------------- transforms
     @staticmethod
@@ -317,6 +360,37 @@ class ExemplarSynthesis(BaseTransform):
             cv2.randn(noise, 0.0, float(p['noise_std']))
             out = out + noise
         return out
+
+    def _contract(self, img: np.ndarray, lab: np.ndarray,
+                  keep: float) -> Tuple[np.ndarray, np.ndarray]:
+        """Peel the cavity's outer rim into the wall (see cavity_contraction).
+
+        Args:
+            img (np.ndarray): float32 ``(H, W)`` exemplar image.
+            lab (np.ndarray): uint8 ``(H, W)`` exemplar label.
+            keep (float): fraction of cavity pixels kept (the innermost ones).
+
+        Returns:
+            tuple: new ``(img, lab)`` (copies; unchanged when the exemplar
+            lacks the cavity or the wall).
+        """
+        cfg = self.cavity_contraction
+        cavity = lab == cfg['cavity']
+        wall = lab == cfg['wall']
+        n = int(cavity.sum())
+        if n == 0 or not wall.any():
+            return img, lab
+        # distance of each cavity pixel to the nearest non-cavity pixel
+        dist = cv2.distanceTransform(cavity.astype(np.uint8), cv2.DIST_L2, 5)
+        n_keep = int(round(keep * n))
+        order = np.argsort(-dist[cavity], kind='stable')  # innermost first
+        peel = np.zeros(n, dtype=bool)
+        peel[order[n_keep:]] = True
+        ys, xs = np.nonzero(cavity)
+        img, lab = img.copy(), lab.copy()
+        lab[ys[peel], xs[peel]] = cfg['wall']
+        img[ys[peel], xs[peel]] = np.float32(np.median(img[wall]))
+        return img, lab
 
     @staticmethod
     def _matrix(p: Dict, center: Tuple[float, float], height: int,
@@ -361,13 +435,17 @@ class ExemplarSynthesis(BaseTransform):
                 f'{bg.shape}')
         ex_lab = ex_lab.astype(np.uint8, copy=False)
         h, w = ex_img.shape
-        organ = (ex_lab > 0) & (ex_lab != self.ignore_index)
         counts = np.bincount(ex_lab.ravel(), minlength=256)
         counts[0] = 0
         if 0 <= self.ignore_index < counts.size:
             counts[self.ignore_index] = 0
         classes = [int(c) for c in np.flatnonzero(counts)]
         params = self._sample_params(len(classes))
+        if params['contraction'] is not None and params['contraction'][
+                'apply']:
+            ex_img, ex_lab = self._contract(ex_img, ex_lab,
+                                            params['contraction']['keep'])
+        organ = (ex_lab > 0) & (ex_lab != self.ignore_index)
 
         # background: T_g(T_i(I_b))
         if self.int_background:
@@ -491,7 +569,8 @@ class ExemplarSynthesis(BaseTransform):
                  'translate_ratio', 'gamma_range', 'contrast_range',
                  'brightness_range', 'blur_sigma_range', 'noise_std_range',
                  'jitter_rotate', 'jitter_scale', 'jitter_translate',
-                 'border_mode', 'clip_range', 'ignore_index')
+                 'border_mode', 'clip_range', 'ignore_index',
+                 'cavity_contraction')
         args = ', '.join(f'{n}={getattr(self, n)!r}' for n in names)
         return f'{self.__class__.__name__}({args})'
 

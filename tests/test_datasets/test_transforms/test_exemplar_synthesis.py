@@ -178,3 +178,55 @@ def test_build_repr_and_errors():
         ExemplarSynthesis()(dict(exemplar_img=np.zeros((8, 8), np.float32),
                                  exemplar_label=np.zeros((8, 8), np.uint8),
                                  img=np.zeros((9, 8), np.float32)))
+
+
+def test_cavity_contraction_by_hand():
+    """keep=0.25: the LV keeps its innermost quarter, the rim becomes Myo with
+    the Myo's median intensity; the RV and the organ area are unchanged."""
+    img, label = _exemplar(textured=False)
+    n_lv, n_myo, n_rv = ((label == k).sum() for k in (3, 2, 1))
+    esm = ExemplarSynthesis(**ALL_OFF, cavity_contraction=dict(
+        cavity=3, wall=2, prob=1.0, keep_range=(0.25, 0.25)))
+    out = esm(dict(exemplar_img=img, exemplar_label=label,
+                   img=_background(textured=False)))
+    seg = out['gt_seg_map']
+    kept = int(round(0.25 * n_lv))
+    assert (seg == 3).sum() == kept
+    assert (seg == 2).sum() == n_myo + n_lv - kept
+    assert (seg == 1).sum() == n_rv
+    # the kept cavity is the innermost part: within the disc of the same area
+    yy, xx = np.nonzero(seg == 3)
+    assert np.hypot(yy - 32, xx - 36).max() <= np.sqrt(kept / np.pi) + 1.0
+    peeled = (label == 3) & (seg == 2)
+    assert peeled.sum() == n_lv - kept
+    np.testing.assert_allclose(out['img'][peeled], LEVELS[2])
+    np.testing.assert_allclose(out['img'][seg == 3], LEVELS[3])
+    # the inputs were not modified in place
+    assert (label == 3).sum() == n_lv
+
+
+def test_cavity_contraction_prob_zero_and_draw_order():
+    img, label = _exemplar()
+    base = ExemplarSynthesis()
+    off = ExemplarSynthesis(cavity_contraction=dict(cavity=3, wall=2,
+                                                    prob=0.0))
+    outs = []
+    for esm in (base, off):
+        np.random.seed(7)
+        outs.append(esm(dict(exemplar_img=img, exemplar_label=label,
+                             img=_background())))
+    # drawn after every other parameter: same sample when it does not fire
+    np.testing.assert_array_equal(outs[0]['gt_seg_map'], outs[1]['gt_seg_map'])
+    np.testing.assert_array_equal(outs[0]['img'], outs[1]['img'])
+
+
+@pytest.mark.parametrize('cfg, match', [
+    (dict(cavity=3), 'needs keys cavity and wall'),
+    (dict(cavity=3, wall=3), 'two different organ class ids'),
+    (dict(cavity=3, wall=2, prob=1.5), r'prob must be in \[0, 1\], got 1.5'),
+    (dict(cavity=3, wall=2, keep_range=(0.5, 1.2)), r'lie in \[0, 1\]'),
+    (dict(cavity=3, wall=2, ratio=1), 'needs keys'),
+])
+def test_cavity_contraction_bad_config(cfg, match):
+    with pytest.raises(ValueError, match=match):
+        ExemplarSynthesis(cavity_contraction=cfg)
