@@ -38,6 +38,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    from elseg.utils.cli import flush_denormals
+    flush_denormals()
     from mmseg.apis import init_model
     from elseg.apis.inference import segment_nifti
     from elseg.utils.cli import run_cli

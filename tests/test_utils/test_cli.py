@@ -59,3 +59,15 @@ def test_cpu_distributed_setup_only_for_the_pytorch_launcher():
     assert setup_cpu_distributed(cfg) is None
     assert cfg.env_cfg.dist_cfg.backend == 'nccl'
     assert 'model_wrapper_cfg' not in cfg
+
+
+def test_flush_denormals_in_a_fresh_process():
+    """1e-40 is a float32 denormal: kept without the flag, 0 with it."""
+    import subprocess
+    import sys
+    code = ('import torch; from elseg.utils.cli import flush_denormals; '
+            'a = (torch.tensor([1e-40]) * 1.0).item(); ok = flush_denormals(); '
+            'b = (torch.tensor([1e-40]) * 1.0).item(); print(a, ok, b)')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert float(out[0]) > 0 and out[1] == 'True' and float(out[2]) == 0.0

@@ -342,6 +342,8 @@ def markdown(res: dict) -> str:
 
 def main() -> None:
     args = parse_args()
+    from elseg.utils.cli import flush_denormals
+    flush_denormals()  # as tools/train.py does
     if args.threads:
         torch.set_num_threads(args.threads)
     cv2.setNumThreads(1)
