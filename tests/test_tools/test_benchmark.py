@@ -73,12 +73,15 @@ def test_rows_suites_and_option_checks(tmp_path):
         check_user_options(['train_cfg.max_iters=4', 'randomness.seed=3'])
     suites = load_suites(str(REPO_ROOT / 'configs' / 'benchmarks' /
                              'acdc_cpu.yaml'))
-    assert {'table1', 'table3', 'table4_loss',
+    assert {'main', 'table1', 'table3', 'table4_loss',
             'table4_transforms'} <= set(suites)
     assert list(suites['table1']) == ['UNet-BS', 'MT-UNet-BS', 'MLDS', 'ELNet']
     for rows in suites.values():
         for config in rows.values():
-            assert (REPO_ROOT / config).is_file(), config
+            if isinstance(config, dict):  # evaluation-only row
+                assert isinstance(rows[config['from']], str), config
+            else:
+                assert (REPO_ROOT / config).is_file(), config
     cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
                               'acdc_cpu.py'))
     assert seed_options(cfg, 2, 'central') == [
