@@ -92,6 +92,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='runs at a time (default 1). Runs are started seed by seed (all '
         'rows of seed 0 first); with N > 1 each run gets OMP_NUM_THREADS = '
         'CPUs // N unless OMP_NUM_THREADS is set')
+    parser.add_argument(
+        '--no-train', action='store_true',
+        help='start no training: evaluate trained runs and evaluation-only '
+        'rows, tabulate; untrained runs are listed as not run')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands and exit')
     args = parser.parse_args(argv)
@@ -193,7 +197,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return lambda: value
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [(index, pool.submit(run.run, resolved(resolver), machine))
+        futures = [(index, pool.submit(run.run, resolved(resolver), machine,
+                                       not args.no_train))
                    for index, run, resolver in tasks]
         results = [(index, future.result()) for index, future in futures]
         futures = [(index, pool.submit(run.run, lambda: None, machine))
@@ -209,7 +214,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     split_list=args.split_list,
                     suite=args.suite, suites_file=args.suites_file)
     write_summary(results_dir, records, command, machine, settings)
-    n_failed = sum(r['status'] != 'ok' for row in records for r in row['runs'])
+    n_failed = sum(r['status'] not in ('ok', 'not run')
+                   for row in records for r in row['runs'])
     print(f'[benchmark] {sum(len(r["runs"]) for r in records) - n_failed} ok, '
           f'{n_failed} failed; summary: {osp.join(results_dir, "results.md")}')
     return 1 if n_failed else 0

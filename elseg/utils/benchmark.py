@@ -545,7 +545,7 @@ def runs_table(rows: Sequence[dict]) -> str:
                 return '–' if v is None else f'{v * scale:.{digits}f}'
 
             status = r.get('status', '?')
-            if status != 'ok':
+            if status not in ('ok', 'not run'):
                 status = f"failed ({r.get('stage', '?')})"
             lines.append(
                 f"| {row['name']} | {r.get('seed')} | "
@@ -607,7 +607,9 @@ def write_summary(results_dir: str, rows: Sequence[dict], command: str,
     atomic_write_bytes(json.dumps(payload, indent=2).encode(),
                        osp.join(results_dir, 'results.json'))
     failed = [(row['name'], r) for row in rows for r in row['runs']
-              if r.get('status') != 'ok']
+              if r.get('status') not in ('ok', 'not run')]
+    not_run = [f"{row['name']} seed {r.get('seed')}" for row in rows
+               for r in row['runs'] if r.get('status') == 'not run']
     md = [
         '# Benchmark results', '',
         f'Command: `{command}`', '',
@@ -631,6 +633,9 @@ def write_summary(results_dir: str, rows: Sequence[dict], command: str,
         '![mean Dice per row](results.png)', '',
         '## Runs', '', runs_table(rows), ''
     ]
+    if not_run:
+        md += ['## Not run', '', 'Left out by `--no-train` (not trained yet): '
+               + ', '.join(not_run) + '.', '']
     if failed:
         md += ['## Failed runs', '']
         for name, r in failed:
@@ -818,13 +823,17 @@ class BenchmarkRun:
               f'(return code {returncode}); log: {log}', flush=True)
         return record
 
-    def run(self, exemplar_fn, machine: Dict[str, Any]) -> dict:
+    def run(self, exemplar_fn, machine: Dict[str, Any],
+            allow_train: bool = True) -> dict:
         """Train (or resume), evaluate, write result.json; never raises.
 
         Args:
             exemplar_fn (Callable[[], dict]): Resolves the exemplar
                 (:func:`resolve_exemplar` on the run's config).
             machine (dict): :func:`machine_info`.
+            allow_train (bool): False: a run that still needs training is
+                not started and comes back with status 'not run' (trained
+                runs and evaluation-only rows are still evaluated).
 
         Returns:
             dict: The run record (``status`` 'ok' or 'failed').
@@ -849,6 +858,11 @@ class BenchmarkRun:
         train_log = osp.join(self.run_dir, 'bench_train.log')
         attempts = _read_json(self.attempts_path) or []
         state = self.state()
+        if state in ('new', 'resume') and not allow_train:
+            record.update(status='not run', stage=f'not trained ({state})')
+            print(f'[benchmark] {self.row} seed {self.seed}: not trained, '
+                  'left out (--no-train)', flush=True)
+            return record
         if state != 'evaluate':
             resume = state == 'resume'
             print(f'[benchmark] {self.row} seed {self.seed}: '

@@ -279,6 +279,18 @@ def test_benchmark_runs_resumes_and_records_failures(phantom_root, tmp_path,
     assert ('Row ELNet+LCC trains nothing: it evaluates the runs of row ELNet '
             '(checkpoint final, tools/test.py --largest-cc)') in md
 
+    # --no-train: a row never trained is listed, not started; the rest is read
+    capsys.readouterr()
+    assert tool.main([f'ELNet={good}', f'Fresh={no_pcem}', '--no-train',
+                      *common]) == 0
+    out = capsys.readouterr().out
+    assert out.count('not trained, left out (--no-train)') == 2
+    assert not list((res / 'runs' / 'Fresh').glob('seed*/*.pth'))
+    md = (res / 'results.md').read_text()
+    assert 'Left out by `--no-train` (not trained yet): Fresh seed 0, ' \
+        'Fresh seed 1.' in md
+    assert '| Fresh | 0 | ' in md and '| not run |' in md
+
 
 @pytest.mark.slow
 def test_bench_speed_smoke_on_generated_phantom(tmp_path):
