@@ -34,6 +34,7 @@ import os
 import os.path as osp
 import shlex
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
@@ -138,6 +139,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         env = dict(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
     machine = machine_info()
     cache: dict = {}
+    cache_lock = threading.Lock()
     tasks = []  # (row index, run, exemplar resolver), seed-major order
     derived = []  # (row index, run): evaluation-only rows, after training
     for seed in args.seeds:
@@ -181,23 +183,15 @@ def main(argv: Optional[List[str]] = None) -> int:
                          error=setup_error):
                 if error is not None:
                     raise error
-                return resolve_exemplar(load_run_config(config, opts), cache)
+                with cache_lock:  # runs share the per-seed memo across jobs
+                    return resolve_exemplar(load_run_config(config, opts),
+                                            cache)
 
             tasks.append((index, run, exemplar))
     if args.dry_run:
         return 0
-    def resolved(resolver):
-        """Choose the exemplar now, in this thread (memoised per seed)."""
-        try:
-            value = resolver()
-        except Exception as err:  # noqa: BLE001  (the run records it)
-            def failing(err=err):
-                raise err
-            return failing
-        return lambda: value
-
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [(index, pool.submit(run.run, resolved(resolver), machine,
+        futures = [(index, pool.submit(run.run, resolver, machine,
                                        not args.no_train))
                    for index, run, resolver in tasks]
         results = [(index, future.result()) for index, future in futures]

@@ -52,9 +52,9 @@ def main(argv=None) -> int:
     options = (list(args.cfg_options) + schedule_options(cfg, args.iters) +
                ['default_hooks.logger.interval=10', 'val_cfg=None',
                 'val_dataloader=None', 'val_evaluator=None'])
-    stage1 = next((int(o.split('=')[1]) for o in options
-                   if o.startswith('custom_hooks.') and 'stage1_iters' in o),
-                  None)
+    stage1 = next((hook.stage1_iters for hook in load_run_config(
+        args.config, options).get('custom_hooks') or []
+                   if 'stage1_iters' in hook), None)
     work = osp.join(args.out, 'work')
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), args.config,
            '--work-dir', work] + (['--amp'] if args.amp else []) + [
