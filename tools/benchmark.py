@@ -26,6 +26,10 @@ Examples::
         --cfg-options train_cfg.max_iters=20 custom_hooks.0.stage1_iters=10
     # two runs at a time (one thread each), every row retrained for 2000 iters
     python tools/benchmark.py --suite main --iters 2000 --jobs 2
+    # rows that another results folder already ran (same seed and merged
+    # config, any row name) are hard-linked instead of retrained
+    python tools/benchmark.py --suite table4_loss --iters 1000 \\
+        --reuse-from work_dirs/benchmarks/main
     # print the commands only
     python tools/benchmark.py --suite table1 --seeds 0 1 2 --dry-run
 """
@@ -38,12 +42,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
-from elseg.utils.benchmark import (KEEP_CONFIG_EXEMPLAR, BenchmarkRun,
-                                   check_user_options, load_run_config,
-                                   load_suites, machine_info, parse_rows,
+from elseg.utils.benchmark import (KEEP_CONFIG_EXEMPLAR, STATUS_FAILED,
+                                   BenchmarkRun, check_user_options,
+                                   load_run_config, load_suites,
+                                   machine_info, parse_rows,
                                    resolve_exemplar, row_dir_name,
                                    schedule_options, seed_options,
                                    write_summary)
+from elseg.utils.benchmark_reuse import find_reusable_run, link_run
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 DEFAULT_SUITES = osp.join(osp.dirname(TOOLS_DIR), 'configs', 'benchmarks',
@@ -97,6 +103,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--no-train', action='store_true',
         help='start no training: evaluate trained runs and evaluation-only '
         'rows, tabulate; untrained runs are listed as not run')
+    parser.add_argument(
+        '--reuse-from', nargs='+', default=[], metavar='RESULTS_DIR',
+        help='before training a run, look for a finished run with the same '
+        'seed and the same merged training config in these results folders '
+        '(any row name) and hard-link it instead of retraining')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands and exit')
     args = parser.parse_args(argv)
@@ -139,6 +150,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         env = dict(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
     machine = machine_info()
     cache: dict = {}
+    signatures: dict = {}  # --reuse-from: merged-config memo
     cache_lock = threading.Lock()
     tasks = []  # (row index, run, exemplar resolver), seed-major order
     derived = []  # (row index, run): evaluation-only rows, after training
@@ -174,6 +186,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             run = BenchmarkRun(name, config, seed, run_dir, train_options,
                                test_args, list(args.cfg_options),
                                TOOLS_DIR, os.getcwd(), env)
+            if (args.reuse_from and setup_error is None
+                    and run.state() == 'new'):
+                source = find_reusable_run(
+                    args.reuse_from, seed, config, train_options,
+                    load_run_config, signatures)
+                if source is not None and args.dry_run:
+                    print(f'# {name} seed {seed}: would reuse {source}')
+                    continue
+                if source is not None:
+                    link_run(source, run_dir, name)
+                    print(f'[benchmark] {name} seed {seed}: reused the '
+                          f'finished run {source} (same seed and merged '
+                          'config)', flush=True)
             if args.dry_run:
                 print(run.describe() if setup_error is None else
                       f'# {name} seed {seed}: setup error: {setup_error}')
@@ -206,9 +231,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                     jobs=args.jobs,
                     cfg_options=args.cfg_options, data_root=args.data_root,
                     split_list=args.split_list,
-                    suite=args.suite, suites_file=args.suites_file)
+                    suite=args.suite, suites_file=args.suites_file,
+                    reuse_from=args.reuse_from)
     write_summary(results_dir, records, command, machine, settings)
-    n_failed = sum(r['status'] not in ('ok', 'not run')
+    n_failed = sum(r['status'] == STATUS_FAILED
                    for row in records for r in row['runs'])
     print(f'[benchmark] {sum(len(r["runs"]) for r in records) - n_failed} ok, '
           f'{n_failed} failed; summary: {osp.join(results_dir, "results.md")}')

@@ -43,6 +43,9 @@ KEEP_CONFIG_EXEMPLAR = 'config'
 #: Dotted config keys the benchmark sets itself for every seed.
 RESERVED_KEYS = ('randomness.seed', 'train_dataloader.dataset.exemplar')
 LOG_TAIL_LINES = 40
+#: ``status`` of a run record: evaluated, failed (``failure.json``), or left
+#: out by ``--no-train``. Only ``STATUS_FAILED`` makes the benchmark exit 1.
+STATUS_OK, STATUS_FAILED, STATUS_NOT_RUN = 'ok', 'failed', 'not run'
 
 
 # ----------------------------------------------------------------- suites
@@ -477,7 +480,7 @@ def summarize_row(runs: Sequence[dict], classes: Sequence[str]) -> dict:
         dict: ``n_ok``, ``n_runs``, and for each metric key and
         ``train_time_s`` / ``eval_time_s``: ``dict(mean, std, values)``.
     """
-    ok = [r for r in runs if r.get('status') == 'ok']
+    ok = [r for r in runs if r.get('status') == STATUS_OK]
     keys = (['mDice', 'mHD95'] + [f'Dice.{c}' for c in classes] +
             [f'HD95.{c}' for c in classes])
     stats: Dict[str, Any] = dict(n_ok=len(ok), n_runs=len(runs))
@@ -513,7 +516,7 @@ def results_table(rows: Sequence[dict], classes: Sequence[str],
     lines = ['| ' + ' | '.join(head) + ' |',
              '|' + '|'.join(['---'] + ['---:'] * (len(head) - 1)) + '|']
     for row in rows:
-        ok = [r for r in row['runs'] if r.get('status') == 'ok']
+        ok = [r for r in row['runs'] if r.get('status') == STATUS_OK]
 
         def col(key: str, scale: float = 1.0, digits: int = 2) -> str:
             return format_mean_std(
@@ -545,7 +548,7 @@ def runs_table(rows: Sequence[dict]) -> str:
                 return '–' if v is None else f'{v * scale:.{digits}f}'
 
             status = r.get('status', '?')
-            if status not in ('ok', 'not run'):
+            if status not in (STATUS_OK, STATUS_NOT_RUN):
                 status = f"failed ({r.get('stage', '?')})"
             lines.append(
                 f"| {row['name']} | {r.get('seed')} | "
@@ -564,7 +567,7 @@ def plot_results(rows: Sequence[dict], path: str) -> None:
     names, means, stds = [], [], []
     for row in rows:
         vals = [r['metrics']['mDice'] * 100 for r in row['runs']
-                if r.get('status') == 'ok']
+                if r.get('status') == STATUS_OK]
         mean, std = mean_std(vals)
         names.append(row['name'])
         means.append(0.0 if mean is None else mean)
@@ -576,7 +579,7 @@ def plot_results(rows: Sequence[dict], path: str) -> None:
     ax.set_ylabel('mean Dice (%)')
     ax.set_ylim(0, 100)
     for i, row in enumerate(rows):
-        if not any(r.get('status') == 'ok' for r in row['runs']):
+        if not any(r.get('status') == STATUS_OK for r in row['runs']):
             ax.text(i, 2, 'failed', ha='center', va='bottom', rotation=90)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -607,9 +610,9 @@ def write_summary(results_dir: str, rows: Sequence[dict], command: str,
     atomic_write_bytes(json.dumps(payload, indent=2).encode(),
                        osp.join(results_dir, 'results.json'))
     failed = [(row['name'], r) for row in rows for r in row['runs']
-              if r.get('status') not in ('ok', 'not run')]
+              if r.get('status') not in (STATUS_OK, STATUS_NOT_RUN)]
     not_run = [f"{row['name']} seed {r.get('seed')}" for row in rows
-               for r in row['runs'] if r.get('status') == 'not run']
+               for r in row['runs'] if r.get('status') == STATUS_NOT_RUN]
     md = [
         '# Benchmark results', '',
         f'Command: `{command}`', '',
@@ -630,6 +633,12 @@ def write_summary(results_dir: str, rows: Sequence[dict], command: str,
              if row['config']['test_args'] else '') +
           '); its train s is that row\'s.\n'
           for row in rows if isinstance(row['config'], dict)],
+        *([f'Reused runs (`--reuse-from`: the same seed and merged training '
+           'config, hard-linked, not retrained): ' + '; '.join(
+               f"{row['name']} seed {r.get('seed')} = `{r['reused_from']}`"
+               for row in rows for r in row['runs'] if r.get('reused_from'))
+           + '.', ''] if any(r.get('reused_from') for row in rows
+                             for r in row['runs']) else []),
         '![mean Dice per row](results.png)', '',
         '## Runs', '', runs_table(rows), ''
     ]
@@ -799,7 +808,7 @@ class BenchmarkRun:
     def _run_derived(self, record: dict) -> Optional[dict]:
         """Fill an evaluation-only run's record; a failure record or None."""
         source = _read_json(osp.join(self.source_dir, 'result.json'))
-        if source is None or source.get('status') != 'ok':
+        if source is None or source.get('status') != STATUS_OK:
             return self._fail(
                 record, 'setup', '', -1, f'the source run {self.source_dir} '
                 'has no successful result.json: run its row first')
@@ -816,7 +825,8 @@ class BenchmarkRun:
     # ------------------------------------------------------------- run
     def _fail(self, record: dict, stage: str, log: str, returncode: int,
               message: str = '') -> dict:
-        record.update(status='failed', stage=stage, returncode=returncode,
+        record.update(status=STATUS_FAILED, stage=stage,
+                      returncode=returncode,
                       log=log, log_tail=message or _tail(log))
         _write_json(record, self.failure_path)
         print(f'[benchmark] {self.row} seed {self.seed}: {stage} FAILED '
@@ -859,7 +869,8 @@ class BenchmarkRun:
         attempts = _read_json(self.attempts_path) or []
         state = self.state()
         if state in ('new', 'resume') and not allow_train:
-            record.update(status='not run', stage=f'not trained ({state})')
+            record.update(status=STATUS_NOT_RUN,
+                          stage=f'not trained ({state})')
             print(f'[benchmark] {self.row} seed {self.seed}: not trained, '
                   'left out (--no-train)', flush=True)
             return record
@@ -899,7 +910,8 @@ class BenchmarkRun:
         mean = metrics['mean']
         classes = [k[5:] for k in mean if k.startswith('Dice.')]
         record.update(
-            status='ok', metrics=mean, hd95_unit=metrics.get('hd95_unit'),
+            status=STATUS_OK, metrics=mean,
+            hd95_unit=metrics.get('hd95_unit'),
             dice={c: mean[f'Dice.{c}'] for c in classes},
             hd95={c: mean[f'HD95.{c}'] for c in classes},
             num_volumes=len(metrics.get('volumes', {})),

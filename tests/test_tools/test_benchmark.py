@@ -291,6 +291,31 @@ def test_benchmark_runs_resumes_and_records_failures(phantom_root, tmp_path,
         'Fresh seed 1.' in md
     assert '| Fresh | 0 | ' in md and '| not run |' in md
 
+    # --reuse-from: a new folder's row with the same training as ELNet (same
+    # config, options and seeds) is hard-linked, not trained; NoPCEM under a
+    # new name is reused too, a row with other options is not
+    res2 = tmp_path / 'results2'
+    common2 = [a if a != str(res) else str(res2) for a in common]
+    capsys.readouterr()
+    assert tool.main([f'Copy={good}', f'Other={no_pcem}', '--no-train',
+                      '--reuse-from', str(res), *common2]) == 0
+    out = capsys.readouterr().out
+    assert out.count('reused the finished run') == 4
+    assert 'Copy seed 0: reused the finished run ' + str(
+        res / 'runs' / 'ELNet' / 'seed0') in out
+    for seed in (0, 1):
+        copy = json.loads((res2 / 'runs' / 'Copy' / f'seed{seed}' /
+                           'result.json').read_text())
+        assert copy['row'] == 'Copy'
+        assert copy['metrics'] == runs['ELNet', seed]['metrics']
+        assert copy['reused_from'] == str(res / 'runs' / 'ELNet' /
+                                          f'seed{seed}')
+    assert 'Reused runs (`--reuse-from`' in (res2 / 'results.md').read_text()
+    capsys.readouterr()
+    assert tool.main([f'Longer={good}', '--no-train', '--reuse-from',
+                      str(res), *common2, 'train_cfg.max_iters=6']) == 0
+    assert 'reused' not in capsys.readouterr().out
+
 
 @pytest.mark.slow
 def test_bench_speed_smoke_on_generated_phantom(tmp_path):

@@ -1,0 +1,158 @@
+"""Reuse finished benchmark runs across results folders (``--reuse-from``).
+
+Several suites share rows: Table 4's "L_e" row is Table 3's "BS" row, its
+"full" row and the transform table's "all" row are ELNet. Retraining them
+costs hours on a CPU, so ``tools/benchmark.py --reuse-from OTHER_RESULTS``
+hard-links a finished run of another folder into the new one when, and only
+when, it trained the same thing: the same seed, and the same merged config
+(the config file with every training ``--cfg-options`` of the run applied,
+the exemplar and schedule options included). Row names and config file names
+may differ (``configs/baselines/unet_bs_acdc_cpu.py`` and
+``configs/elnet/ablations/acdc_cpu_bs.py`` build the same training).
+
+The copy's ``result.json`` names its own row and folder and records where it
+came from (``reused_from``); checkpoints are hard links (no disk cost), or
+copies where the file system cannot link.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import os.path as osp
+import shlex
+import shutil
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from elseg.utils.benchmark import STATUS_OK, has_checkpoint
+from elseg.utils.checkpoint import atomic_write_bytes
+
+
+def _train_options(result: dict) -> List[str]:
+    """The ``--cfg-options`` of a run's first training command."""
+    commands = (result.get('commands') or {}).get('train') or []
+    if not commands:
+        return []
+    tokens = shlex.split(commands[0])
+    if '--cfg-options' not in tokens:
+        return []
+    return tokens[tokens.index('--cfg-options') + 1:]
+
+
+def config_signature(config: str, options: Sequence[str],
+                     loader: Callable[[str, Sequence[str]], Any]) -> str:
+    """A canonical text of the merged config a training run uses.
+
+    Args:
+        config (str): Config path.
+        options (Sequence[str]): ``KEY=VALUE`` training options.
+        loader (Callable): ``(config, options) -> mmengine Config``
+            (:func:`elseg.utils.benchmark.load_run_config`).
+
+    Returns:
+        str: JSON of the merged config dict (sorted keys); ``work_dir`` and
+        ``filename``-like entries mmengine adds are left out.
+    """
+    cfg = loader(config, options).to_dict()
+    for key in ('work_dir', 'filename', 'text', 'pretty_text'):
+        cfg.pop(key, None)
+    return json.dumps(cfg, sort_keys=True, default=repr)
+
+
+def find_reusable_run(reuse_dirs: Sequence[str], seed: int, config: str,
+                      options: Sequence[str],
+                      loader: Callable[[str, Sequence[str]], Any],
+                      cache: Optional[Dict[Tuple, str]] = None
+                      ) -> Optional[str]:
+    """The run folder of a finished run that trained the same thing.
+
+    Args:
+        reuse_dirs (Sequence[str]): Results folders to search
+            (``DIR/runs/<row>/seed<k>/result.json``).
+        seed (int): The run's seed.
+        config (str): The run's config path.
+        options (Sequence[str]): The run's training ``--cfg-options``.
+        loader (Callable): Config loader, see :func:`config_signature`.
+        cache (dict, optional): Signature memo shared between calls.
+
+    Returns:
+        str | None: The matching run folder, or None.
+
+    Raises:
+        ValueError: A folder in ``reuse_dirs`` does not exist.
+    """
+    cache = {} if cache is None else cache
+
+    def signature(cfg_path: str, opts: Sequence[str]) -> str:
+        key = (cfg_path, tuple(opts))
+        if key not in cache:
+            cache[key] = config_signature(cfg_path, opts, loader)
+        return cache[key]
+
+    wanted = None
+    for results_dir in reuse_dirs:
+        if not osp.isdir(results_dir):
+            raise ValueError(
+                f'--reuse-from {results_dir!r}: no such folder; give a '
+                'results folder of an earlier tools/benchmark.py run')
+        pattern = osp.join(results_dir, 'runs', '*', f'seed{seed}',
+                           'result.json')
+        for path in sorted(glob.glob(pattern)):
+            with open(path) as f:
+                result = json.load(f)
+            if (result.get('status') != STATUS_OK or result.get('seed') != seed
+                    or result.get('source')  # evaluation-only row
+                    or not osp.isfile(result.get('config', ''))):
+                continue
+            if wanted is None:
+                wanted = signature(config, options)
+            if signature(result['config'], _train_options(result)) == wanted:
+                return osp.dirname(path)
+    return None
+
+
+def link_run(source_dir: str, run_dir: str, row: str) -> dict:
+    """Hard-link a finished run into ``run_dir``; rewrite its result.json.
+
+    Args:
+        source_dir (str): The finished run's folder.
+        run_dir (str): The new run folder (must not hold a result.json).
+        row (str): The new row's name.
+
+    Returns:
+        dict: The new run record (``reused_from`` = ``source_dir``).
+
+    Raises:
+        ValueError: ``run_dir`` already holds a finished run or checkpoints
+            (training there is resumed, never thrown away).
+    """
+    if osp.isfile(osp.join(run_dir, 'result.json')) or has_checkpoint(
+            run_dir):
+        raise ValueError(
+            f'{run_dir} already holds a result.json or checkpoints; remove '
+            'them to reuse another run there')
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system: copy instead
+            shutil.copy2(src, dst)
+
+    staging = run_dir.rstrip('/') + '.reusing'
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source_dir, staging, copy_function=link)
+    result_path = osp.join(staging, 'result.json')
+    with open(result_path) as f:
+        record = json.load(f)
+    os.remove(result_path)  # a hard link: never write through it
+    src_abs, dst_abs = osp.abspath(source_dir), osp.abspath(run_dir)
+    ckpt = record.get('checkpoint')
+    if isinstance(ckpt, str) and osp.abspath(ckpt).startswith(src_abs):
+        record['checkpoint'] = dst_abs + osp.abspath(ckpt)[len(src_abs):]
+    record.update(row=row, run_dir=run_dir, reused_from=source_dir)
+    atomic_write_bytes(json.dumps(record, indent=2).encode(), result_path)
+    if osp.isdir(run_dir):  # logs of a failed start at most: replaced
+        shutil.rmtree(run_dir)
+    os.makedirs(osp.dirname(osp.abspath(run_dir)), exist_ok=True)
+    os.replace(staging, run_dir)
+    return record

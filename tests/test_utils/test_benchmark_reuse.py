@@ -1,0 +1,78 @@
+"""``--reuse-from``: a finished run is reused only for the same training."""
+import json
+import os
+import os.path as osp
+import shlex
+
+import pytest
+
+from elseg.utils.benchmark import load_run_config
+from elseg.utils.benchmark_reuse import (config_signature, find_reusable_run,
+                                         link_run)
+
+BS = 'configs/elnet/ablations/acdc_cpu_bs.py'
+UNET_BS = 'configs/baselines/unet_bs_acdc_cpu.py'  # the same training
+ELNET = 'configs/elnet/acdc_cpu.py'
+OPTS = ['train_cfg.max_iters=1000', 'randomness.seed=1',
+        'train_dataloader.dataset.exemplar.rule=central',
+        'train_dataloader.dataset.exemplar.seed=1']
+
+
+def _finished_run(results_dir, row, config, seed, opts, status='ok'):
+    run_dir = osp.join(results_dir, 'runs', row, f'seed{seed}')
+    os.makedirs(run_dir)
+    with open(osp.join(run_dir, 'iter_1000.pth'), 'wb') as f:
+        f.write(b'weights')
+    cmd = shlex.join(['python', 'tools/train.py', config, '--work-dir',
+                      run_dir, '--cfg-options', *opts])
+    record = dict(row=row, config=config, seed=seed, run_dir=run_dir,
+                  status=status, train_time_s=600.0,
+                  checkpoint=osp.abspath(osp.join(run_dir, 'iter_1000.pth')),
+                  metrics=dict(mDice=0.25), commands=dict(train=[cmd]))
+    with open(osp.join(run_dir, 'result.json'), 'w') as f:
+        json.dump(record, f)
+    return run_dir
+
+
+def test_signature_equal_for_the_same_training_only():
+    sig = config_signature(BS, OPTS, load_run_config)
+    assert config_signature(UNET_BS, OPTS, load_run_config) == sig
+    assert config_signature(ELNET, OPTS, load_run_config) != sig
+    other_seed = [o.replace('=1', '=2') for o in OPTS]
+    assert config_signature(BS, other_seed, load_run_config) != sig
+
+
+def test_find_matches_config_seed_options_and_status(tmp_path):
+    main = str(tmp_path / 'main')
+    source = _finished_run(main, 'UNet-BS', UNET_BS, 1, OPTS)
+    _finished_run(main, 'ELNet', ELNET, 1, OPTS)
+    _finished_run(main, 'broken', BS, 2, OPTS, status='failed')
+    assert find_reusable_run([main], 1, BS, OPTS, load_run_config) == source
+    # a different schedule, seed, or only a failed run: nothing to reuse
+    assert find_reusable_run([main], 1, BS, OPTS[1:],
+                             load_run_config) is None
+    assert find_reusable_run([main], 2, BS, OPTS, load_run_config) is None
+    with pytest.raises(ValueError, match='no such folder'):
+        find_reusable_run([str(tmp_path / 'nope')], 1, BS, OPTS,
+                          load_run_config)
+
+
+def test_link_run_renames_row_and_keeps_source(tmp_path):
+    source = _finished_run(str(tmp_path / 'main'), 'UNet-BS', UNET_BS, 1,
+                           OPTS)
+    run_dir = str(tmp_path / 't4' / 'runs' / 'Le' / 'seed1')
+    record = link_run(source, run_dir, 'Le')
+    with open(osp.join(run_dir, 'result.json')) as f:
+        written = json.load(f)
+    assert written == record
+    assert (written['row'], written['reused_from']) == ('Le', source)
+    assert written['train_time_s'] == 600.0
+    assert written['checkpoint'] == osp.abspath(
+        osp.join(run_dir, 'iter_1000.pth'))
+    # checkpoints are hard links; the source's record is untouched
+    assert os.stat(osp.join(run_dir, 'iter_1000.pth')).st_ino == os.stat(
+        osp.join(source, 'iter_1000.pth')).st_ino
+    with open(osp.join(source, 'result.json')) as f:
+        assert json.load(f)['row'] == 'UNet-BS'
+    with pytest.raises(ValueError, match='already holds'):
+        link_run(source, run_dir, 'Le')
