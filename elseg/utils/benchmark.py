@@ -690,6 +690,30 @@ def _run_logged(cmd: List[str], log: str, cwd: str,
         return rc, time.perf_counter() - start
 
 
+def settle_interrupted(attempts: List[dict], log: str) -> List[dict]:
+    """Give the training attempts that were killed a wall time.
+
+    An attempt is written to ``attempts.json`` when it starts
+    (``returncode`` None) and completed when it ends. One still open when the
+    benchmark starts again was killed with the benchmark: its wall time is
+    taken as the last write to its log minus its start, so the run's training
+    time still counts it (``interrupted`` marks the estimate).
+
+    Args:
+        attempts (list[dict]): ``attempts.json`` entries, oldest first.
+        log (str): The run's ``bench_train.log`` (every attempt appends).
+
+    Returns:
+        list[dict]: ``attempts`` with the open entries settled (in place).
+    """
+    for attempt in attempts:
+        if attempt.get('returncode') is None and attempt.get('started'):
+            end = osp.getmtime(log) if osp.isfile(log) else attempt['started']
+            attempt.update(returncode=-1, interrupted=True,
+                           wall_s=max(0.0, end - attempt['started']))
+    return attempts
+
+
 def has_checkpoint(work_dir: str) -> bool:
     """Whether a tools/train.py work dir holds a checkpoint to resume."""
     if not osp.isdir(work_dir):
@@ -866,7 +890,8 @@ class BenchmarkRun:
             return self._fail(record, 'setup', '', -1,
                               traceback.format_exc()[-4000:])
         train_log = osp.join(self.run_dir, 'bench_train.log')
-        attempts = _read_json(self.attempts_path) or []
+        attempts = settle_interrupted(
+            _read_json(self.attempts_path) or [], train_log)
         state = self.state()
         if state in ('new', 'resume') and not allow_train:
             record.update(status=STATUS_NOT_RUN,
@@ -879,17 +904,21 @@ class BenchmarkRun:
             print(f'[benchmark] {self.row} seed {self.seed}: '
                   f"{'resuming' if resume else 'training'}", flush=True)
             cmd = self.train_command(resume)
-            rc, wall = _run_logged(cmd, train_log, self.cwd, self.env)
+            # recorded before it starts, so a kill still leaves its start
             attempts.append(dict(command=shlex.join(cmd), resumed=resume,
-                                 returncode=rc, wall_s=wall,
-                                 finished=time.strftime('%Y-%m-%d %H:%M:%S')))
+                                 returncode=None, wall_s=None,
+                                 started=time.time()))
+            _write_json(attempts, self.attempts_path)
+            rc, wall = _run_logged(cmd, train_log, self.cwd, self.env)
+            attempts[-1].update(returncode=rc, wall_s=wall,
+                                finished=time.strftime('%Y-%m-%d %H:%M:%S'))
             _write_json(attempts, self.attempts_path)
             if rc != 0:
                 return self._fail(record, 'train', train_log, rc)
         else:
             print(f'[benchmark] {self.row} seed {self.seed}: trained, '
                   'evaluating', flush=True)
-        record['train_time_s'] = sum(a['wall_s'] for a in attempts)
+        record['train_time_s'] = sum(a['wall_s'] or 0.0 for a in attempts)
         record['train_attempts'] = len(attempts)
         if final_checkpoint(self.run_dir) is None:
             return self._fail(record, 'train', train_log, 0,

@@ -12,7 +12,7 @@ from mmengine.config import Config
 from elseg.utils.benchmark import (BenchmarkRun, check_user_options,
                                    format_mean_std, load_suites, mean_std,
                                    parse_rows, results_table, schedule_options,
-                                   seed_options)
+                                   seed_options, settle_interrupted)
 from tests.conftest import REPO_ROOT, write_tiny_elnet_config
 
 
@@ -162,6 +162,22 @@ def test_run_state_decides_skip_evaluate_resume(tmp_path):
     assert 'train.py' not in run.describe()
     (tmp_path / 'run' / 'result.json').write_text('{}')
     assert run.state() == 'done'
+
+
+def test_settle_interrupted_counts_a_killed_attempt(tmp_path):
+    log = tmp_path / 'bench_train.log'
+    log.write_text('Iter(train) [ 250/1000]\n')
+    os.utime(log, (1600.0, 1600.0))  # the killed process's last log line
+    attempts = [dict(returncode=0, wall_s=30.0, started=900.0),
+                dict(returncode=None, wall_s=None, started=1000.0)]
+    settle_interrupted(attempts, str(log))
+    assert attempts[0] == dict(returncode=0, wall_s=30.0, started=900.0)
+    assert attempts[1]['wall_s'] == 600.0 and attempts[1]['interrupted']
+    assert attempts[1]['returncode'] == -1  # never counts as trained
+    # no log at all: nothing measurable, 0 s rather than a guess
+    missing = [dict(returncode=None, wall_s=None, started=1000.0)]
+    assert settle_interrupted(missing, str(tmp_path / 'none'))[0][
+        'wall_s'] == 0.0
 
 
 # ------------------------------------------------------- end to end
