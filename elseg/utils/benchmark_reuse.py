@@ -24,8 +24,8 @@ import shlex
 import shutil
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from elseg.utils.benchmark import STATUS_OK, has_checkpoint
-from elseg.utils.checkpoint import atomic_write_bytes
+from elseg.utils.benchmark import (STATUS_OK, _read_json, _write_json,
+                                   has_checkpoint)
 
 
 def _train_options(result: dict) -> List[str]:
@@ -50,12 +50,11 @@ def config_signature(config: str, options: Sequence[str],
             (:func:`elseg.utils.benchmark.load_run_config`).
 
     Returns:
-        str: JSON of the merged config dict (sorted keys); ``work_dir`` and
-        ``filename``-like entries mmengine adds are left out.
+        str: JSON of the merged config dict (sorted keys), ``work_dir``
+        left out (where a run writes does not change what it trains).
     """
     cfg = loader(config, options).to_dict()
-    for key in ('work_dir', 'filename', 'text', 'pretty_text'):
-        cfg.pop(key, None)
+    cfg.pop('work_dir', None)
     return json.dumps(cfg, sort_keys=True, default=repr)
 
 
@@ -98,8 +97,7 @@ def find_reusable_run(reuse_dirs: Sequence[str], seed: int, config: str,
         pattern = osp.join(results_dir, 'runs', '*', f'seed{seed}',
                            'result.json')
         for path in sorted(glob.glob(pattern)):
-            with open(path) as f:
-                result = json.load(f)
+            result = _read_json(path)
             if (result.get('status') != STATUS_OK or result.get('seed') != seed
                     or result.get('source')  # evaluation-only row
                     or not osp.isfile(result.get('config', ''))):
@@ -142,15 +140,14 @@ def link_run(source_dir: str, run_dir: str, row: str) -> dict:
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(source_dir, staging, copy_function=link)
     result_path = osp.join(staging, 'result.json')
-    with open(result_path) as f:
-        record = json.load(f)
+    record = _read_json(result_path)
     os.remove(result_path)  # a hard link: never write through it
     src_abs, dst_abs = osp.abspath(source_dir), osp.abspath(run_dir)
     ckpt = record.get('checkpoint')
     if isinstance(ckpt, str) and osp.abspath(ckpt).startswith(src_abs):
         record['checkpoint'] = dst_abs + osp.abspath(ckpt)[len(src_abs):]
     record.update(row=row, run_dir=run_dir, reused_from=source_dir)
-    atomic_write_bytes(json.dumps(record, indent=2).encode(), result_path)
+    _write_json(record, result_path)
     if osp.isdir(run_dir):  # logs of a failed start at most: replaced
         shutil.rmtree(run_dir)
     os.makedirs(osp.dirname(osp.abspath(run_dir)), exist_ok=True)
