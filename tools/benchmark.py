@@ -30,6 +30,9 @@ Examples::
     # config, any row name) are hard-linked instead of retrained
     python tools/benchmark.py --suite table4_loss --iters 1000 \\
         --reuse-from work_dirs/benchmarks/main
+    # rows that differ from a finished row in stage 2 only (pseudo-label
+    # options) start from that run's stage1.pth instead of retraining N_s
+    python tools/benchmark.py --suite main --iters 1000 --share-stage1
     # print the commands only
     python tools/benchmark.py --suite table1 --seeds 0 1 2 --dry-run
 """
@@ -50,6 +53,8 @@ from elseg.utils.benchmark import (KEEP_CONFIG_EXEMPLAR, STATUS_FAILED,
                                    schedule_options, seed_options,
                                    write_summary)
 from elseg.utils.benchmark_reuse import find_reusable_run, link_run
+from elseg.utils.benchmark_stage1 import (find_stage1_source, seed_stage1,
+                                          stage1_iters_of)
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 DEFAULT_SUITES = osp.join(osp.dirname(TOOLS_DIR), 'configs', 'benchmarks',
@@ -108,6 +113,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='before training a run, look for a finished run with the same '
         'seed and the same merged training config in these results folders '
         '(any row name) and hard-link it instead of retraining')
+    parser.add_argument(
+        '--share-stage1', action='store_true',
+        help='a new two-stage run whose stage 1 equals that of a finished run '
+        '(same seed, same merged config up to stage-2-only options such as '
+        'min_confidence or the hook\'s largest_component) in the results '
+        'folder or the --reuse-from folders starts from that run\'s '
+        'stage1.pth and trains stage 2 only')
     parser.add_argument('--dry-run', action='store_true',
                         help='print the commands and exit')
     args = parser.parse_args(argv)
@@ -199,6 +211,19 @@ def main(argv: Optional[List[str]] = None) -> int:
                     print(f'[benchmark] {name} seed {seed}: reused the '
                           f'finished run {source} (same seed and merged '
                           'config)', flush=True)
+            if (args.share_stage1 and setup_error is None
+                    and run.state() == 'new'):
+                source = find_stage1_source(
+                    [results_dir, *args.reuse_from], seed, config,
+                    train_options, load_run_config, signatures)
+                if source is not None and args.dry_run:
+                    print(f'# {name} seed {seed}: would start from '
+                          f'{source}/stage1.pth (stage 1 shared)')
+                elif source is not None:
+                    seed_stage1(source, run_dir, stage1_iters_of(
+                        config, train_options, load_run_config))
+                    print(f'[benchmark] {name} seed {seed}: stage 1 shared '
+                          f'from {source}; training stage 2', flush=True)
             if args.dry_run:
                 print(run.describe() if setup_error is None else
                       f'# {name} seed {seed}: setup error: {setup_error}')
@@ -232,7 +257,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     cfg_options=args.cfg_options, data_root=args.data_root,
                     split_list=args.split_list,
                     suite=args.suite, suites_file=args.suites_file,
-                    reuse_from=args.reuse_from)
+                    reuse_from=args.reuse_from,
+                    share_stage1=args.share_stage1)
     write_summary(results_dir, records, command, machine, settings)
     n_failed = sum(r['status'] == STATUS_FAILED
                    for row in records for r in row['runs'])

@@ -639,6 +639,13 @@ def write_summary(results_dir: str, rows: Sequence[dict], command: str,
                for row in rows for r in row['runs'] if r.get('reused_from'))
            + '.', ''] if any(r.get('reused_from') for row in rows
                              for r in row['runs']) else []),
+        *(['Runs that share stage 1 (`--share-stage1`: stage 1 of another '
+           'run with the same seed and the same merged config up to stage-2 '
+           'options; train s is stage 2 only): ' + '; '.join(
+               f"{row['name']} seed {r.get('seed')} from `{r['stage1_from']}`"
+               for row in rows for r in row['runs'] if r.get('stage1_from'))
+           + '.', ''] if any(r.get('stage1_from') for row in rows
+                             for r in row['runs']) else []),
         '![mean Dice per row](results.png)', '',
         '## Runs', '', runs_table(rows), ''
     ]
@@ -884,6 +891,9 @@ class BenchmarkRun:
             failed = self._run_derived(record)
             return failed if failed is not None else self._evaluate(
                 record, [])
+        shared = _read_json(osp.join(self.run_dir, 'stage1_from.json'))
+        if shared:  # --share-stage1: N_s is another run's (benchmark_stage1)
+            record['stage1_from'] = shared['stage1_from']
         try:
             record['exemplar'] = exemplar_fn()
         except Exception:  # a broken config: record it, go on with the rest

@@ -13,7 +13,7 @@ from tests.conftest import (REPO_ROOT, build_exemplar_dataset,
 
 def _dataset(root):
     return build_exemplar_dataset(root, pipeline=[
-        dict(type='RandomRotFlip', rotate_prob=0.5, flip_prob=0.5,
+        dict(type='SegRotFlip', rotate_prob=0.5, flip_prob=0.5,
              degree=(-20, 20)),
         dict(type='PackSegInputs', meta_keys=('img_path', 'stream'))])
 

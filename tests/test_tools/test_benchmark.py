@@ -332,6 +332,30 @@ def test_benchmark_runs_resumes_and_records_failures(phantom_root, tmp_path,
                       str(res), *common2, 'train_cfg.max_iters=6']) == 0
     assert 'reused' not in capsys.readouterr().out
 
+    # --share-stage1: a row that differs from ELNet in a stage-2 option only
+    # starts from the ELNet run's stage1.pth and trains stage 2 alone
+    conf = write_tiny_elnet_config(
+        tmp_path / 'conf.py', phantom_root, stage1_iters=2, max_iters=4,
+        extra="train_dataloader['dataset']['min_confidence'] = 0.5\n")
+    capsys.readouterr()
+    assert tool.main([f'Conf={conf}', '--share-stage1', *common]) == 0
+    out = capsys.readouterr().out
+    for seed in (0, 1):
+        src = res / 'runs' / 'ELNet' / f'seed{seed}'
+        run = res / 'runs' / 'Conf' / f'seed{seed}'
+        assert f'Conf seed {seed}: stage 1 shared from {src}' in out
+        r = json.loads((run / 'result.json').read_text())
+        assert r['status'] == 'ok' and r['stage1_from'] == str(src)
+        assert r['exemplar'] == runs['ELNet', seed]['exemplar']
+        assert os.path.samefile(run / 'stage1.pth', src / 'stage1.pth')
+        attempts = json.loads((run / 'attempts.json').read_text())
+        assert [a['resumed'] for a in attempts] == [True]
+        log = (run / 'bench_train.log').read_text()
+        assert 'Iter(train) [4/4]' in log and 'Iter(train) [2/4]' not in log
+        assert len(list((run / 'pseudo_labels').glob('*.npz'))) > 0
+    assert 'Runs that share stage 1 (`--share-stage1`' in (
+        res / 'results.md').read_text()
+
 
 @pytest.mark.slow
 def test_bench_speed_smoke_on_generated_phantom(tmp_path):

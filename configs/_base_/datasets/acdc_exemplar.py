@@ -4,7 +4,7 @@
 _base_ = ['./acdc.py']
 train_pipeline = [
     # the paper's augmentation: random rotation and flipping (Sec. 4.1)
-    dict(type='RandomRotFlip', rotate_prob=0.5, flip_prob=0.5, degree=(-20, 20)),
+    dict(type='SegRotFlip', rotate_prob=0.5, flip_prob=0.5, degree=(-20, 20)),
     dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}}),
 ]
 train_dataloader = dict(

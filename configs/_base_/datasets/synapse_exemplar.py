@@ -3,7 +3,7 @@
 # pseudo-labelled unlabelled slices (ExemplarLearningDataset, docs/design.md).
 _base_ = ['./synapse.py']
 train_pipeline = [
-    dict(type='RandomRotFlip', rotate_prob=0.5, flip_prob=0.5, degree=(-20, 20)),
+    dict(type='SegRotFlip', rotate_prob=0.5, flip_prob=0.5, degree=(-20, 20)),
     dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}}),
 ]
 train_dataloader = dict(

@@ -2,3 +2,5 @@ from .exemplar_synthesis import ExemplarSynthesis
 __all__ = ['ExemplarSynthesis']
 from .load_medical_slice import LoadMedicalSlice  # noqa: E402
 __all__ += ['LoadMedicalSlice']
+from .seg_rot_flip import SegRotFlip  # noqa: E402
+__all__ += ['SegRotFlip']

@@ -1,0 +1,178 @@
+"""Share stage 1 between benchmark rows that differ in stage 2 only.
+
+ELNet trains in two stages (``ExemplarTwoStageHook``): N_s on the exemplar and
+synthetic data, then N_e with N_s's pseudo labels. Ideas that act on the
+pseudo labels or on stage 2 alone (confidence filtering, the largest component
+of the pseudo labels, the stage-2 stream ratios) leave stage 1 unchanged, so
+retraining it for their ablation rows costs half the CPU time for nothing and
+adds stage-1 noise to the comparison. ``tools/benchmark.py --share-stage1``
+starts such a run from the ``stage1.pth`` of a finished run that trained the
+same stage 1: the same seed and the same merged config once the keys below,
+which only stage 2 reads, are left out. The run then resumes at stage 2
+(pseudo labels are made afresh in its own folder) and its ``result.json``
+records ``stage1_from``; its training time is stage 2's only.
+"""
+from __future__ import annotations
+
+import copy
+import glob
+import json
+import os
+import os.path as osp
+import shutil
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+from elseg.utils.benchmark import (STATUS_OK, _read_json, _write_json,
+                                   has_checkpoint)
+from elseg.utils.benchmark_reuse import _train_options
+
+#: ``train_dataloader.dataset`` keys read only in stage 2.
+STAGE2_DATASET_KEYS = ('min_confidence', )
+#: ``stream_ratios`` / ``backgrounds`` entries read only in stage 2.
+STAGE2_SUBKEYS = ('stream_ratios', 'backgrounds')
+#: ``ExemplarTwoStageHook`` arguments that only shape the pseudo labels or
+#: stage 2.
+STAGE2_HOOK_KEYS = ('pseudo_label_dir', 'batch_size', 'flip',
+                    'reinit_stage2', 'largest_component')
+#: Marker a shared run keeps in its folder (read into result.json).
+MARKER = 'stage1_from.json'
+
+
+def _two_stage_hook(cfg: dict) -> Optional[dict]:
+    for hook in cfg.get('custom_hooks') or []:
+        if isinstance(hook, dict) and hook.get('type') == 'ExemplarTwoStageHook':
+            return hook
+    return None
+
+
+def stage1_signature(config: str, options: Sequence[str],
+                     loader: Callable[[str, Sequence[str]], Any]
+                     ) -> Optional[str]:
+    """A canonical text of what a run's stage 1 trains.
+
+    Args:
+        config (str): Config path.
+        options (Sequence[str]): ``KEY=VALUE`` training options.
+        loader (Callable): ``(config, options) -> mmengine Config``.
+
+    Returns:
+        str | None: JSON of the merged config without ``work_dir`` and the
+        stage-2-only keys (``STAGE2_*``), or None for a config without
+        ``ExemplarTwoStageHook`` (nothing to share).
+    """
+    cfg = copy.deepcopy(loader(config, options).to_dict())
+    hook = _two_stage_hook(cfg)
+    if hook is None:
+        return None
+    for key in STAGE2_HOOK_KEYS:
+        hook.pop(key, None)
+    dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
+    for key in STAGE2_DATASET_KEYS:
+        dataset.pop(key, None)
+    for key in STAGE2_SUBKEYS:
+        if isinstance(dataset.get(key), dict):
+            dataset[key].pop('stage2', None)
+    cfg.pop('work_dir', None)
+    return json.dumps(cfg, sort_keys=True, default=repr)
+
+
+def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,
+                       options: Sequence[str],
+                       loader: Callable[[str, Sequence[str]], Any],
+                       cache: Optional[Dict[Tuple, Optional[str]]] = None
+                       ) -> Optional[str]:
+    """A finished run whose ``stage1.pth`` this run's stage 1 would repeat.
+
+    Args:
+        search_dirs (Sequence[str]): Results folders
+            (``DIR/runs/<row>/seed<k>``); missing folders are skipped.
+        seed (int): The run's seed.
+        config (str): The run's config path.
+        options (Sequence[str]): The run's training ``--cfg-options``.
+        loader (Callable): Config loader (``load_run_config``).
+        cache (dict, optional): Signature memo shared between calls.
+
+    Returns:
+        str | None: The source run folder, or None.
+    """
+    cache = {} if cache is None else cache
+
+    def signature(cfg_path: str, opts: Sequence[str]) -> Optional[str]:
+        key = ('stage1', cfg_path, tuple(opts))
+        if key not in cache:
+            cache[key] = stage1_signature(cfg_path, opts, loader)
+        return cache[key]
+
+    wanted = signature(config, options)
+    if wanted is None:
+        return None
+    for results_dir in search_dirs:
+        pattern = osp.join(results_dir, 'runs', '*', f'seed{seed}',
+                           'result.json')
+        for path in sorted(glob.glob(pattern)):
+            result = _read_json(path) or {}
+            run_dir = osp.dirname(path)
+            if (result.get('status') != STATUS_OK or result.get('seed') != seed
+                    or result.get('source') or result.get('stage1_from')
+                    or not osp.isfile(osp.join(run_dir, 'stage1.pth'))
+                    or not osp.isfile(result.get('config', ''))):
+                continue
+            if signature(result['config'], _train_options(result)) == wanted:
+                return run_dir
+    return None
+
+
+def seed_stage1(source_dir: str, run_dir: str, stage1_iters: int) -> dict:
+    """Put a source run's N_s into a new run folder so training resumes there.
+
+    ``stage1.pth`` is hard-linked (copied across file systems) as
+    ``stage1.pth`` and ``iter_{stage1_iters}.pth``; ``last_checkpoint``
+    names the latter, so ``tools/train.py --resume`` continues at stage 2.
+
+    Args:
+        source_dir (str): The finished source run.
+        run_dir (str): The new run's folder (no checkpoint in it yet).
+        stage1_iters (int): Iterations of stage 1 (the checkpoint's name).
+
+    Returns:
+        dict: The marker written to ``run_dir/stage1_from.json``.
+
+    Raises:
+        ValueError: ``run_dir`` already holds a result or checkpoints, or
+            the source has no ``stage1.pth``.
+    """
+    src = osp.join(source_dir, 'stage1.pth')
+    if not osp.isfile(src):
+        raise ValueError(f'{source_dir} has no stage1.pth to share')
+    if osp.isfile(osp.join(run_dir, 'result.json')) or has_checkpoint(run_dir):
+        raise ValueError(f'{run_dir} already holds a result.json or '
+                         'checkpoints; stage 1 is shared only into a new run')
+    os.makedirs(run_dir, exist_ok=True)
+    ckpt = osp.abspath(osp.join(run_dir, f'iter_{int(stage1_iters)}.pth'))
+    for dst in (osp.join(run_dir, 'stage1.pth'), ckpt):
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+    marker = dict(stage1_from=source_dir, stage1_iters=int(stage1_iters))
+    _write_json(marker, osp.join(run_dir, MARKER))
+    # last: only a complete seed makes the run resumable
+    tmp = osp.join(run_dir, 'last_checkpoint.tmp')
+    with open(tmp, 'w') as f:
+        f.write(ckpt)
+    os.replace(tmp, osp.join(run_dir, 'last_checkpoint'))
+    return marker
+
+
+def stage1_iters_of(config: str, options: Sequence[str],
+                    loader: Callable[[str, Sequence[str]], Any]) -> int:
+    """``stage1_iters`` of the run's ``ExemplarTwoStageHook``.
+
+    Raises:
+        ValueError: The config has no ``ExemplarTwoStageHook``.
+    """
+    hook = _two_stage_hook(loader(config, options).to_dict())
+    if hook is None:
+        raise ValueError(f'{config} has no ExemplarTwoStageHook: no stage 1 '
+                         'to share')
+    return int(hook['stage1_iters'])
