@@ -168,6 +168,14 @@ def stage1_iters_of(config: str, options: Sequence[str],
                     loader: Callable[[str, Sequence[str]], Any]) -> int:
     """``stage1_iters`` of the run's ``ExemplarTwoStageHook``.
 
+    Args:
+        config (str): Config path.
+        options (Sequence[str]): ``KEY=VALUE`` training options.
+        loader (Callable): Config loader (``load_run_config``).
+
+    Returns:
+        int: Iterations of stage 1 after the options are merged.
+
     Raises:
         ValueError: The config has no ``ExemplarTwoStageHook``.
     """
