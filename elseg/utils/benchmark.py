@@ -46,6 +46,9 @@ LOG_TAIL_LINES = 40
 #: ``status`` of a run record: evaluated, failed (``failure.json``), or left
 #: out by ``--no-train``. Only ``STATUS_FAILED`` makes the benchmark exit 1.
 STATUS_OK, STATUS_FAILED, STATUS_NOT_RUN = 'ok', 'failed', 'not run'
+#: File in a run folder naming the run whose N_s it started from
+#: (``--share-stage1``, :mod:`elseg.utils.benchmark_stage1`).
+STAGE1_MARKER = 'stage1_from.json'
 
 
 # ----------------------------------------------------------------- suites
@@ -633,19 +636,13 @@ def write_summary(results_dir: str, rows: Sequence[dict], command: str,
              if row['config']['test_args'] else '') +
           '); its train s is that row\'s.\n'
           for row in rows if isinstance(row['config'], dict)],
-        *([f'Reused runs (`--reuse-from`: the same seed and merged training '
-           'config, hard-linked, not retrained): ' + '; '.join(
-               f"{row['name']} seed {r.get('seed')} = `{r['reused_from']}`"
-               for row in rows for r in row['runs'] if r.get('reused_from'))
-           + '.', ''] if any(r.get('reused_from') for row in rows
-                             for r in row['runs']) else []),
-        *(['Runs that share stage 1 (`--share-stage1`: stage 1 of another '
-           'run with the same seed and the same merged config up to stage-2 '
-           'options; train s is stage 2 only): ' + '; '.join(
-               f"{row['name']} seed {r.get('seed')} from `{r['stage1_from']}`"
-               for row in rows for r in row['runs'] if r.get('stage1_from'))
-           + '.', ''] if any(r.get('stage1_from') for row in rows
-                             for r in row['runs']) else []),
+        *_listed_runs(rows, 'reused_from', '=', 'Reused runs (`--reuse-from`: '
+                      'the same seed and merged training config, hard-linked, '
+                      'not retrained)'),
+        *_listed_runs(rows, 'stage1_from', 'from', 'Runs that share stage 1 '
+                      '(`--share-stage1`: stage 1 of another run with the same '
+                      'seed and the same merged config up to stage-2 options; '
+                      'train s is stage 2 only)'),
         '![mean Dice per row](results.png)', '',
         '## Runs', '', runs_table(rows), ''
     ]
@@ -661,6 +658,14 @@ def write_summary(results_dir: str, rows: Sequence[dict], command: str,
     atomic_write_bytes('\n'.join(md).encode(),
                        osp.join(results_dir, 'results.md'))
     plot_results(rows, osp.join(results_dir, 'results.png'))
+
+
+def _listed_runs(rows: Sequence[dict], key: str, link: str,
+                 intro: str) -> List[str]:
+    """results.md lines listing the runs whose record has ``key`` (or none)."""
+    runs = [f"{row['name']} seed {r.get('seed')} {link} `{r[key]}`"
+            for row in rows for r in row['runs'] if r.get(key)]
+    return [f"{intro}: {'; '.join(runs)}.", ''] if runs else []
 
 
 # ------------------------------------------------------------------ runs
@@ -891,7 +896,7 @@ class BenchmarkRun:
             failed = self._run_derived(record)
             return failed if failed is not None else self._evaluate(
                 record, [])
-        shared = _read_json(osp.join(self.run_dir, 'stage1_from.json'))
+        shared = _read_json(osp.join(self.run_dir, STAGE1_MARKER))
         if shared:  # --share-stage1: N_s is another run's (benchmark_stage1)
             record['stage1_from'] = shared['stage1_from']
         try:

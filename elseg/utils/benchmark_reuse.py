@@ -22,7 +22,8 @@ import os
 import os.path as osp
 import shlex
 import shutil
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 from elseg.utils.benchmark import (STATUS_OK, _read_json, _write_json,
                                    has_checkpoint)
@@ -88,25 +89,53 @@ def find_reusable_run(reuse_dirs: Sequence[str], seed: int, config: str,
             cache[key] = config_signature(cfg_path, opts, loader)
         return cache[key]
 
-    wanted = None
     for results_dir in reuse_dirs:
         if not osp.isdir(results_dir):
             raise ValueError(
                 f'--reuse-from {results_dir!r}: no such folder; give a '
                 'results folder of an earlier tools/benchmark.py run')
+    wanted = None
+    for run_dir, result in finished_runs(reuse_dirs, seed):
+        if wanted is None:
+            wanted = signature(config, options)
+        if signature(result['config'], _train_options(result)) == wanted:
+            return run_dir
+    return None
+
+
+def finished_runs(results_dirs: Sequence[str],
+                  seed: int) -> Iterator[Tuple[str, dict]]:
+    """The successful training runs of one seed in results folders.
+
+    Args:
+        results_dirs (Sequence[str]): Results folders
+            (``DIR/runs/<row>/seed<k>/result.json``); missing ones yield
+            nothing.
+        seed (int): The seed.
+
+    Yields:
+        tuple[str, dict]: ``(run folder, result.json record)`` of each run
+        with status ok, that seed and an existing config file; evaluation-only
+        rows (``source``) are left out.
+    """
+    for results_dir in results_dirs:
         pattern = osp.join(results_dir, 'runs', '*', f'seed{seed}',
                            'result.json')
         for path in sorted(glob.glob(pattern)):
-            result = _read_json(path)
+            result = _read_json(path) or {}
             if (result.get('status') != STATUS_OK or result.get('seed') != seed
                     or result.get('source')  # evaluation-only row
                     or not osp.isfile(result.get('config', ''))):
                 continue
-            if wanted is None:
-                wanted = signature(config, options)
-            if signature(result['config'], _train_options(result)) == wanted:
-                return osp.dirname(path)
-    return None
+            yield osp.dirname(path), result
+
+
+def link_or_copy(src: str, dst: str) -> None:
+    """Hard-link ``src`` to ``dst``; copy where the file system cannot link."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def link_run(source_dir: str, run_dir: str, row: str) -> dict:
@@ -130,15 +159,9 @@ def link_run(source_dir: str, run_dir: str, row: str) -> dict:
             f'{run_dir} already holds a result.json or checkpoints; remove '
             'them to reuse another run there')
 
-    def link(src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError:  # another file system: copy instead
-            shutil.copy2(src, dst)
-
     staging = run_dir.rstrip('/') + '.reusing'
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(source_dir, staging, copy_function=link)
+    shutil.copytree(source_dir, staging, copy_function=link_or_copy)
     result_path = osp.join(staging, 'result.json')
     record = _read_json(result_path)
     os.remove(result_path)  # a hard link: never write through it

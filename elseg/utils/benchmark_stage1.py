@@ -15,16 +15,15 @@ records ``stage1_from``; its training time is stage 2's only.
 from __future__ import annotations
 
 import copy
-import glob
 import json
 import os
 import os.path as osp
-import shutil
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from elseg.utils.benchmark import (STATUS_OK, _read_json, _write_json,
-                                   has_checkpoint)
-from elseg.utils.benchmark_reuse import _train_options
+from elseg.utils.benchmark import STAGE1_MARKER, _write_json, has_checkpoint
+from elseg.utils.benchmark_reuse import (_train_options, finished_runs,
+                                         link_or_copy)
+from elseg.utils.checkpoint import atomic_write_bytes
 
 #: ``train_dataloader.dataset`` keys read only in stage 2.
 STAGE2_DATASET_KEYS = ('min_confidence', )
@@ -34,8 +33,6 @@ STAGE2_SUBKEYS = ('stream_ratios', 'backgrounds')
 #: stage 2.
 STAGE2_HOOK_KEYS = ('pseudo_label_dir', 'batch_size', 'flip',
                     'reinit_stage2', 'largest_component')
-#: Marker a shared run keeps in its folder (read into result.json).
-MARKER = 'stage1_from.json'
 
 
 def _two_stage_hook(cfg: dict) -> Optional[dict]:
@@ -106,19 +103,12 @@ def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,
     wanted = signature(config, options)
     if wanted is None:
         return None
-    for results_dir in search_dirs:
-        pattern = osp.join(results_dir, 'runs', '*', f'seed{seed}',
-                           'result.json')
-        for path in sorted(glob.glob(pattern)):
-            result = _read_json(path) or {}
-            run_dir = osp.dirname(path)
-            if (result.get('status') != STATUS_OK or result.get('seed') != seed
-                    or result.get('source') or result.get('stage1_from')
-                    or not osp.isfile(osp.join(run_dir, 'stage1.pth'))
-                    or not osp.isfile(result.get('config', ''))):
-                continue
-            if signature(result['config'], _train_options(result)) == wanted:
-                return run_dir
+    for run_dir, result in finished_runs(search_dirs, seed):
+        if (result.get('stage1_from')
+                or not osp.isfile(osp.join(run_dir, 'stage1.pth'))):
+            continue
+        if signature(result['config'], _train_options(result)) == wanted:
+            return run_dir
     return None
 
 
@@ -150,17 +140,11 @@ def seed_stage1(source_dir: str, run_dir: str, stage1_iters: int) -> dict:
     os.makedirs(run_dir, exist_ok=True)
     ckpt = osp.abspath(osp.join(run_dir, f'iter_{int(stage1_iters)}.pth'))
     for dst in (osp.join(run_dir, 'stage1.pth'), ckpt):
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
+        link_or_copy(src, dst)
     marker = dict(stage1_from=source_dir, stage1_iters=int(stage1_iters))
-    _write_json(marker, osp.join(run_dir, MARKER))
+    _write_json(marker, osp.join(run_dir, STAGE1_MARKER))
     # last: only a complete seed makes the run resumable
-    tmp = osp.join(run_dir, 'last_checkpoint.tmp')
-    with open(tmp, 'w') as f:
-        f.write(ckpt)
-    os.replace(tmp, osp.join(run_dir, 'last_checkpoint'))
+    atomic_write_bytes(ckpt.encode(), osp.join(run_dir, 'last_checkpoint'))
     return marker
 
 
