@@ -1,6 +1,6 @@
 """Short training run of a config: seconds per iteration and peak GPU memory.
 
-The prepared device check of the GPU recipe (README "GPU recipe"): ELNet at the
+The prepared device check of the GPU recipe (docs/gpu_and_distributed.md, "GPU recipe"): ELNet at the
 paper's scale (``configs/elnet/acdc.py``: MT-UNet, 224x224, batch 12) trained
 for ``--iters`` iterations with the schedule shortened proportionally (stage 1
 is the first half, then pseudo labels, then stage 2), timed from mmengine's own
