@@ -1,0 +1,32 @@
+# MLDS (Reiss et al., CVPR 2021) on mmseg's UNet: multi-label deep supervision on
+# every decoder scale and a mean teacher on the unlabelled slices. The settings
+# shared by configs/baselines/mlds_*.py, in one place. Plain variables, not a
+# `model`, so a leaf can take them beside a base that already defines the UNet
+# model (e.g. elnet/ablations/acdc_cpu_bs.py): the leaf reads them as
+# `_base_.mlds_segmentor`, `_base_.mlds_head`, ... and sets only what differs
+# (decoder widths = UNet base_channels x 16, 8, 4, 2, 1; classes; ramp-up).
+mlds_segmentor = dict(
+    type='MeanTeacherEncoderDecoder',
+    consistency_weight=1.0,
+    consistency_rampup=5000,  # iterations of the sigmoid ramp-up
+    teacher_noise_std=0.1,
+    predict_with='teacher')
+mlds_head = dict(
+    type='MLDSHead',
+    in_channels=[1024, 512, 256, 128, 64],  # UNet base 64, deepest first
+    in_index=[0, 1, 2, 3, 4],
+    channels=64,
+    num_classes=4,
+    dropout_ratio=0.1,
+    deep_loss_weight=1.0,
+    init_cfg=None,
+    norm_cfg=dict(type='BN', requires_grad=True),
+    align_corners=False,
+    loss_decode=[
+        dict(type='CrossEntropyLoss', loss_weight=0.5),
+        dict(type='ClassMeanDiceLoss', loss_weight=0.5),
+    ])
+mlds_hooks = [dict(type='MLDSMeanTeacherHook', momentum=0.99)]
+# one exemplar + one unlabelled slice per pair; single stage (no pseudo labels)
+mlds_stream_ratios = dict(
+    stage1=dict(exemplar=1, unlabeled=1), stage2=dict(exemplar=1))
