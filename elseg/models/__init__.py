@@ -1,3 +1,3 @@
-from . import backbones, decode_heads, losses, segmentors  # noqa: F401
+from . import backbones, decode_heads, losses, segmentors, utils  # noqa: F401
 
 __all__ = []

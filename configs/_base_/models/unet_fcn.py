@@ -44,7 +44,8 @@ model = dict(
         # (0.5 CE + 0.5 Dice); with the default init it fitted them in 150
         init_cfg=None,
         loss_decode=[
-            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.5),
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.5,
+                 avg_non_ignore=True),  # mean over labelled pixels only
             dict(type='ClassMeanDiceLoss', loss_weight=0.5),
         ]),
     train_cfg=dict(),

@@ -9,6 +9,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 STREAMS = ('exemplar', 'synthetic', 'unlabeled')
+IGNORE_INDEX = 255
 
 
 @MODELS.register_module()
@@ -95,10 +96,38 @@ class ExemplarEncoderDecoder(EncoderDecoder):
                 'ExemplarEncoderDecoder needs a decode head whose forward '
                 f'returns one logits tensor; {type(self.decode_head).__name__} '
                 f'returned {type(seg_logits).__name__}.')
+        losses = self.stream_losses(seg_logits, data_samples)
+        if self.contrastive_loss is not None and self.stage in self.pcem_stages:
+            embedding = feats[self.embed_index]
+            losses['loss_pcem'] = self.contrastive_loss(embedding,
+                                                        seg_logits.detach())
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(feats,
+                                                             data_samples))
+        return losses
+
+    def stream_losses(self, seg_logits: Tensor,
+                      data_samples) -> Dict[str, Tensor]:
+        """``L_seg`` per stream, weighted by ``stream_weights``.
+
+        Unlabelled samples whose label is entirely ignore (no pseudo label:
+        stage 1, or a consistency-only stream) are left out: they carry no
+        supervision.
+
+        Args:
+            seg_logits (Tensor): (N, K, h, w) logits of all samples.
+            data_samples (list[SegDataSample]): The samples, in the same order.
+
+        Returns:
+            dict[str, Tensor]: ``loss_seg_<stream>`` and ``acc_<stream>``.
+        """
         streams = [ds.metainfo.get('stream', 'exemplar') for ds in data_samples]
         losses: Dict[str, Tensor] = {}
         for stream in STREAMS:
             idx = [i for i, s in enumerate(streams) if s == stream]
+            if stream == 'unlabeled':
+                idx = [i for i in idx if bool(
+                    (data_samples[i].gt_sem_seg.data != IGNORE_INDEX).any())]
             weight = self.stream_weights[stream]
             if not idx or weight == 0:
                 continue
@@ -107,13 +136,6 @@ class ExemplarEncoderDecoder(EncoderDecoder):
             total = sum(v for k, v in sub.items() if k.startswith('loss'))
             losses[f'loss_seg_{stream}'] = weight * total
             losses[f'acc_{stream}'] = sub['acc_seg']
-        if self.contrastive_loss is not None and self.stage in self.pcem_stages:
-            embedding = feats[self.embed_index]
-            losses['loss_pcem'] = self.contrastive_loss(embedding,
-                                                        seg_logits.detach())
-        if self.with_auxiliary_head:
-            losses.update(self._auxiliary_head_forward_train(feats,
-                                                             data_samples))
         return losses
 
     @torch.no_grad()

@@ -1,0 +1,426 @@
+"""ELNet's per-stream losses plus weak-to-strong consistency on unlabelled
+slices (FixMatch, Sohn et al. NeurIPS 2020; UniMatch, Yang et al. CVPR 2023).
+"""
+from __future__ import annotations
+
+import copy
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MessageHub
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from torch import Tensor, nn
+
+from ..utils.batch_views import StrongViewAugment, cutmix_boxes, mix_with_boxes
+from .exemplar_encoder_decoder import ExemplarEncoderDecoder
+from .mean_teacher_encoder_decoder import sigmoid_rampup
+
+UNLABELED = 'unlabeled'
+LOSS_TYPES = ('dice', 'ce', 'ce_dice')
+
+
+def masked_dice_loss(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+    """Soft Dice over the pixels in ``mask``, averaged over all classes.
+
+    UniMatch's medical loss for unlabelled images: per class ``k`` (background
+    included) ``1 - (2 sum(p_k y_k) + e) / (sum(p_k^2) + sum(y_k) + e)`` over
+    the masked pixels of the whole batch, ``e = 1e-5``.
+
+    Args:
+        logits (Tensor): ``(N, K, H, W)``.
+        target (Tensor): ``(N, H, W)`` class ids.
+        mask (Tensor): ``(N, H, W)`` bool or float, 1 where the target counts.
+
+    Returns:
+        Tensor: Scalar loss.
+    """
+    num_classes = logits.shape[1]
+    prob = logits.softmax(dim=1)
+    onehot = F.one_hot(target.long().clamp(0, num_classes - 1),
+                       num_classes).permute(0, 3, 1, 2).to(prob.dtype)
+    m = mask.to(prob.dtype)[:, None]
+    eps = 1e-5
+    inter = (prob * onehot * m).sum(dim=(0, 2, 3))
+    p_sum = (prob * prob * m).sum(dim=(0, 2, 3))
+    y_sum = (onehot * m).sum(dim=(0, 2, 3))
+    dice = (2 * inter + eps) / (p_sum + y_sum + eps)
+    return (1 - dice).mean()
+
+
+def masked_ce_loss(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+    """Cross-entropy summed over ``mask`` and divided by ALL pixels.
+
+    As UniMatch: dividing by every pixel rather than the confident ones
+    makes the term shrink while few pixels pass the threshold.
+
+    Args:
+        logits (Tensor): ``(N, K, H, W)``.
+        target (Tensor): ``(N, H, W)`` class ids.
+        mask (Tensor): ``(N, H, W)`` bool or float.
+
+    Returns:
+        Tensor: Scalar loss.
+    """
+    ce = F.cross_entropy(logits, target.long(), reduction='none')
+    return (ce * mask.to(ce.dtype)).sum() / max(ce.numel(), 1)
+
+
+class _DropoutHooks:
+    """Context manager: channel dropout on the outputs of ``modules`` and on
+    the first positional input of ``input_modules``."""
+
+    def __init__(self, modules: List[nn.Module],
+                 input_modules: List[nn.Module], p: float) -> None:
+        self.modules, self.input_modules = modules, input_modules
+        self.p, self.handles = p, []
+
+    def _pre_hook(self, module, args):
+        if args and isinstance(args[0], Tensor) and args[0].dim() == 4:
+            return (F.dropout2d(args[0], self.p, training=True), ) + args[1:]
+        return None
+
+    def _hook(self, module, inputs, output):
+        if isinstance(output, Tensor):
+            return F.dropout2d(output, self.p, training=True)
+        if isinstance(output, (list, tuple)):
+            return type(output)(
+                F.dropout2d(o, self.p, training=True) if isinstance(o, Tensor)
+                and o.dim() == 4 else o for o in output)
+        return output
+
+    def __enter__(self):
+        self.handles = [m.register_forward_hook(self._hook)
+                        for m in self.modules]
+        self.handles += [m.register_forward_pre_hook(self._pre_hook)
+                         for m in self.input_modules]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for h in self.handles:
+            h.remove()
+        self.handles = []
+
+
+@MODELS.register_module()
+class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
+    """ELNet losses + weak-to-strong consistency on the unlabelled stream.
+
+    The labelled side is :class:`ExemplarEncoderDecoder`'s (exemplar,
+    synthetic and pseudo-labelled streams, PCEM). Samples of the
+    ``unlabeled`` stream additionally get UniMatch's unlabelled losses: the
+    prediction on the weak view (the pipeline's rotation/flip; from the
+    student's own forward, or from an EMA teacher), kept where its
+    confidence is ``>= conf_thresh``, supervises
+
+    * ``num_strong`` strong views (:class:`StrongViewAugment` intensity
+      perturbations, then CutMix with another unlabelled image of the batch:
+      image, pseudo label and confidence mask are mixed by the same box),
+      logged as ``loss_cons_strong``;
+    * a feature-perturbation stream (channel dropout ``fp_dropout`` on the
+      outputs of ``fp_modules`` and on the first input of
+      ``fp_input_modules``; on the decode head's input features when both
+      are None), logged as ``loss_cons_fp``. For mmseg's UNet, whose decoder
+      lives in the backbone, UniMatch's perturbation (dropout on every
+      encoder feature, nothing else) is ``fp_modules=['backbone.encoder.4']``
+      (the bottleneck) with ``fp_input_modules=['backbone.decoder.0', ...,
+      'backbone.decoder.3']`` (their first input is the encoder skip).
+
+    Total unlabelled loss: ``cons_weight * ramp * (strong_weight * mean over
+    strong views + fp_weight * fp)``; UniMatch uses 0.5 / 0.5 and weighs the
+    labelled and unlabelled losses equally. ``ramp`` is
+    :func:`sigmoid_rampup` over ``rampup_iters`` iterations counted from the
+    first iteration with consistency. Also logged (not optimised):
+    ``cons_conf_ratio`` (fraction of unlabelled pixels at or above the
+    threshold) and ``cons_weight`` (the current weight).
+
+    Works with any backbone/decode head that :class:`ExemplarEncoderDecoder`
+    takes; ``fp_modules`` names submodules (e.g. ``'backbone.encoder.4'`` of
+    mmseg's UNet) whose outputs are perturbed.
+
+    Args:
+        consistency (dict): Keys (defaults in brackets): ``conf_thresh``
+            (0.95), ``num_strong`` (2; 0 disables the strong views),
+            ``strong`` (kwargs of :class:`StrongViewAugment`),
+            ``cutmix_prob`` (0.5; 0 disables CutMix), ``cutmix_area``
+            ((0.02, 0.4)), ``cutmix_ratio`` ((0.3, 1 / 0.3)), ``fp`` (True),
+            ``fp_dropout`` (0.5), ``fp_modules`` (None),
+            ``fp_input_modules`` (None), ``strong_weight``
+            (0.5), ``fp_weight`` (0.5), ``cons_weight`` (1.0),
+            ``rampup_iters`` (0), ``loss_type`` ('dice': UniMatch's medical
+            choice; 'ce' or 'ce_dice'), ``stages`` ((1, 2)), ``ema_momentum``
+            (None: the weak view is predicted by the student itself; e.g.
+            0.99: by an EMA teacher, copied from the student at the first
+            iteration with consistency and updated before every step).
+        **kwargs: :class:`ExemplarEncoderDecoder` arguments.
+
+    Raises:
+        ValueError: On unknown keys or out-of-range values.
+    """
+
+    _DEFAULTS = dict(
+        conf_thresh=0.95, num_strong=2, strong=None, cutmix_prob=0.5,
+        cutmix_area=(0.02, 0.4), cutmix_ratio=(0.3, 1 / 0.3), fp=True,
+        fp_dropout=0.5, fp_modules=None, fp_input_modules=None,
+        strong_weight=0.5, fp_weight=0.5,
+        cons_weight=1.0, rampup_iters=0, loss_type='dice', stages=(1, 2),
+        ema_momentum=None)
+
+    def __init__(self, consistency: Optional[dict] = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        cfg = dict(self._DEFAULTS)
+        unknown = set(consistency or {}) - set(cfg)
+        if unknown:
+            raise ValueError(f'Unknown consistency key(s) {sorted(unknown)}; '
+                             f'choose from {sorted(cfg)}.')
+        cfg.update(consistency or {})
+        if not 0.0 <= float(cfg['conf_thresh']) <= 1.0:
+            raise ValueError('consistency.conf_thresh must be in [0, 1], got '
+                             f'{cfg["conf_thresh"]!r}')
+        if int(cfg['num_strong']) < 0:
+            raise ValueError('consistency.num_strong must be >= 0, got '
+                             f'{cfg["num_strong"]!r}')
+        for key in ('cutmix_prob', 'fp_dropout'):
+            if not 0.0 <= float(cfg[key]) <= 1.0:
+                raise ValueError(f'consistency.{key} must be in [0, 1], got '
+                                 f'{cfg[key]!r}')
+        for key in ('strong_weight', 'fp_weight', 'cons_weight',
+                    'rampup_iters'):
+            if float(cfg[key]) < 0:
+                raise ValueError(f'consistency.{key} must be >= 0, got '
+                                 f'{cfg[key]!r}')
+        if cfg['loss_type'] not in LOSS_TYPES:
+            raise ValueError(f'consistency.loss_type must be one of '
+                             f'{LOSS_TYPES}, got {cfg["loss_type"]!r}')
+        if not cfg['stages'] or any(s not in (1, 2) for s in cfg['stages']):
+            raise ValueError('consistency.stages must hold 1 and/or 2, got '
+                             f'{cfg["stages"]!r}')
+        ema = cfg['ema_momentum']
+        if ema is not None and not 0.0 <= float(ema) < 1.0:
+            raise ValueError('consistency.ema_momentum must be None or in '
+                             f'[0, 1), got {ema!r}')
+        self.cons = cfg
+        self.strong_aug = StrongViewAugment(**(cfg['strong'] or {}))
+        named = dict(self.named_modules())
+        self.fp_hooked = (cfg['fp_modules'] is not None
+                          or cfg['fp_input_modules'] is not None)
+        self.fp_modules: List[nn.Module] = []
+        self.fp_input_modules: List[nn.Module] = []
+        for key, target in (('fp_modules', self.fp_modules),
+                            ('fp_input_modules', self.fp_input_modules)):
+            names = list(cfg[key] or [])
+            missing = [n for n in names if n not in named]
+            if missing:
+                raise ValueError(
+                    f'consistency.{key} {missing} are not submodules of '
+                    'the model; examples: '
+                    f'{[n for n in named if n.count(".") <= 2][:12]}')
+            target.extend(named[n] for n in names)
+        self.teacher: Optional[nn.ModuleDict] = None
+        if ema is not None:
+            self.teacher = nn.ModuleDict({
+                name: copy.deepcopy(module)
+                for name, module in self._student_modules().items()
+            })
+            self.teacher.requires_grad_(False)
+        # first iteration with consistency (-1: not started); in checkpoints
+        self.register_buffer('cons_start_iter', torch.tensor(-1))
+        self._local_iter = 0
+
+    # ---------------------------------------------------------------- helpers
+    def _student_modules(self) -> Dict[str, nn.Module]:
+        modules = dict(backbone=self.backbone, decode_head=self.decode_head)
+        if self.with_neck:
+            modules['neck'] = self.neck
+        return modules
+
+    def train(self, mode: bool = True) -> 'ConsistencyEncoderDecoder':
+        """Set the student's mode; an EMA teacher always stays in eval mode."""
+        super().train(mode)
+        if self.teacher is not None:
+            self.teacher.eval()
+        return self
+
+    @torch.no_grad()
+    def ema_update(self, momentum: float) -> None:
+        """``teacher = momentum * teacher + (1 - momentum) * student``.
+
+        Buffers (BN statistics) are copied from the student; ``momentum=0``
+        copies the student.
+
+        Args:
+            momentum (float): Teacher's share in [0, 1].
+
+        Raises:
+            ValueError: Without an EMA teacher, or on a bad momentum.
+        """
+        if self.teacher is None:
+            raise ValueError('ema_update needs consistency.ema_momentum set.')
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f'momentum must be in [0, 1], got {momentum}')
+        for name, student in self._student_modules().items():
+            teacher = self.teacher[name]
+            for sp, tp in zip(student.parameters(), teacher.parameters()):
+                tp.mul_(momentum).add_(sp.detach(), alpha=1.0 - momentum)
+            for sb, tb in zip(student.buffers(), teacher.buffers()):
+                tb.copy_(sb)
+
+    def _current_iter(self) -> int:
+        """The runner's iteration (message hub), else a local counter."""
+        try:
+            it = MessageHub.get_current_instance().get_info('iter')
+        except Exception:  # noqa: BLE001  (no message hub outside a runner)
+            it = None
+        return int(it) if it is not None else self._local_iter
+
+    def _teacher_logits(self, inputs: Tensor) -> Tensor:
+        with torch.no_grad():
+            x = self.teacher['backbone'](inputs)
+            if 'neck' in self.teacher:
+                x = self.teacher['neck'](x)
+            return self.teacher['decode_head'].forward(x)
+
+    def _decode(self, inputs: Tensor, fp: bool = False) -> Tensor:
+        """Student logits at input size, optionally feature-perturbed."""
+        p = float(self.cons['fp_dropout'])
+        if fp and self.fp_hooked:
+            with _DropoutHooks(self.fp_modules, self.fp_input_modules, p):
+                feats = self.extract_feat(inputs)
+                logits = self.decode_head.forward(feats)
+        else:
+            feats = self.extract_feat(inputs)
+            if fp:
+                feats = [F.dropout2d(f, p, training=True) for f in feats]
+            logits = self.decode_head.forward(feats)
+        return self._to_input_size(logits, inputs)
+
+    def _to_input_size(self, logits: Tensor, inputs: Tensor) -> Tensor:
+        if logits.shape[2:] != inputs.shape[2:]:
+            logits = resize(logits, size=inputs.shape[2:], mode='bilinear',
+                            align_corners=self.align_corners)
+        return logits
+
+    def _unlabeled_loss(self, logits: Tensor, target: Tensor,
+                        mask: Tensor) -> Tensor:
+        kind = self.cons['loss_type']
+        if kind == 'dice':
+            return masked_dice_loss(logits, target, mask)
+        if kind == 'ce':
+            return masked_ce_loss(logits, target, mask)
+        return 0.5 * masked_ce_loss(logits, target, mask) + \
+            0.5 * masked_dice_loss(logits, target, mask)
+
+    def strong_views(self, x_u: Tensor, pseudo: Tensor, conf: Tensor,
+                     generator: Optional[torch.Generator] = None
+                     ) -> List[Tuple[Tensor, Tensor, Tensor]]:
+        """Strong views of the weak unlabelled images and their targets.
+
+        Args:
+            x_u (Tensor): ``(U, C, H, W)`` weak views.
+            pseudo (Tensor): ``(U, H, W)`` pseudo labels of the weak views.
+            conf (Tensor): ``(U, H, W)`` their confidences.
+            generator (torch.Generator, optional): Random generator.
+
+        Returns:
+            list[tuple[Tensor, Tensor, Tensor]]: ``num_strong`` triples
+            (image, pseudo label, confidence), CutMix applied to all three
+            with the same box and partner.
+        """
+        views = []
+        n, _, h, w = x_u.shape
+        for _ in range(int(self.cons['num_strong'])):
+            img = self.strong_aug(x_u, generator=generator)
+            lab, cf = pseudo, conf
+            if self.cons['cutmix_prob'] > 0 and n > 1:
+                boxes = cutmix_boxes(n, h, w, self.cons['cutmix_prob'],
+                                     tuple(self.cons['cutmix_area']),
+                                     tuple(self.cons['cutmix_ratio']),
+                                     device=x_u.device, generator=generator)
+                perm = torch.randperm(n, generator=generator,
+                                      device=x_u.device)
+                img = mix_with_boxes(img, img[perm], boxes)
+                lab = mix_with_boxes(lab, lab[perm], boxes)
+                cf = mix_with_boxes(cf, cf[perm], boxes)
+            views.append((img, lab, cf))
+        return views
+
+    # ------------------------------------------------------------------- loss
+    def loss(self, inputs: Tensor, data_samples) -> dict:
+        """ELNet's losses plus the consistency losses (see the class doc).
+
+        Args:
+            inputs (Tensor): (N, C, H, W) normalised images.
+            data_samples (list[SegDataSample]): With the ``stream`` meta key.
+
+        Returns:
+            dict[str, Tensor]: Loss terms (``loss_*``) and logged values.
+        """
+        self._local_iter += 1
+        feats = self.extract_feat(inputs)
+        seg_logits = self.decode_head.forward(feats)
+        if not isinstance(seg_logits, Tensor):
+            raise TypeError(
+                'ConsistencyEncoderDecoder needs a decode head whose forward '
+                f'returns one logits tensor; {type(self.decode_head).__name__} '
+                f'returned {type(seg_logits).__name__}.')
+        losses = self.stream_losses(seg_logits, data_samples)
+        if self.contrastive_loss is not None and self.stage in self.pcem_stages:
+            losses['loss_pcem'] = self.contrastive_loss(
+                feats[self.embed_index], seg_logits.detach())
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(feats,
+                                                             data_samples))
+        unl = [i for i, ds in enumerate(data_samples)
+               if ds.metainfo.get('stream') == UNLABELED]
+        if self.stage not in self.cons['stages'] or not unl:
+            return losses
+        it = self._current_iter()
+        if int(self.cons_start_iter) < 0:
+            self.cons_start_iter.fill_(it)
+            if self.teacher is not None:
+                self.ema_update(0.0)
+        elif self.teacher is not None:
+            self.ema_update(float(self.cons['ema_momentum']))
+        ramp = sigmoid_rampup(it - int(self.cons_start_iter),
+                              float(self.cons['rampup_iters']))
+        weight = float(self.cons['cons_weight']) * ramp
+
+        idx = torch.as_tensor(unl, device=inputs.device)
+        x_u = inputs[idx]
+        with torch.no_grad():
+            if self.teacher is not None:
+                weak_logits = self._teacher_logits(x_u)
+            else:
+                weak_logits = seg_logits[idx].detach()
+            prob = self._to_input_size(weak_logits, x_u).softmax(dim=1)
+            conf, pseudo = prob.max(dim=1)
+        thresh = float(self.cons['conf_thresh'])
+        zero = seg_logits.sum() * 0.0
+        strong = zero
+        views = self.strong_views(x_u, pseudo, conf)
+        if views:
+            imgs = torch.cat([v[0] for v in views])
+            logits = self._to_input_size(
+                self.decode_head.forward(self.extract_feat(imgs)), imgs)
+            parts = []
+            for k, (_, lab, cf) in enumerate(views):
+                sl = logits[k * len(unl):(k + 1) * len(unl)]
+                parts.append(self._unlabeled_loss(sl, lab, cf >= thresh))
+            strong = sum(parts) / len(parts)
+            losses['loss_cons_strong'] = weight * float(
+                self.cons['strong_weight']) * strong
+        if self.cons['fp'] and float(self.cons['fp_weight']) > 0:
+            fp_logits = self._decode(x_u, fp=True)
+            fp = self._unlabeled_loss(fp_logits, pseudo, conf >= thresh)
+            losses['loss_cons_fp'] = weight * float(self.cons['fp_weight']) * fp
+        losses['cons_conf_ratio'] = (conf >= thresh).float().mean()
+        losses['cons_weight'] = seg_logits.new_tensor(weight)
+        return losses
+
+    @torch.no_grad()
+    def reinitialize(self) -> None:
+        """Re-draw the weights (stage 2's fresh N_e); the ramp-up and an EMA
+        teacher restart from the new student."""
+        super().reinitialize()
+        self.cons_start_iter.fill_(-1)
