@@ -4,3 +4,5 @@ from .load_medical_slice import LoadMedicalSlice  # noqa: E402
 __all__ += ['LoadMedicalSlice']
 from .seg_rot_flip import SegRotFlip  # noqa: E402
 __all__ += ['SegRotFlip']
+from .seg_scale_intensity import SegScaleIntensity  # noqa: E402
+__all__ += ['SegScaleIntensity']
