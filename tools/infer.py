@@ -1,6 +1,12 @@
 """Segment a NIfTI volume, or every NIfTI in a folder, with a trained model.
 
-Writes one uint8 label map per input (same affine and header). Examples:
+Writes one uint8 label map per input, aligned with it (same affine, header and
+axis order). Intensities and orientation are prepared as the training data's
+converter did: for a config over NiftiSliceDataset (tools/convert_nifti.py:
+CHAOS, nnU-Net / MSD folders, your own volumes) they are read from the
+converted data_root's dataset.json. Examples:
+    python tools/infer.py configs/elnet/chaos_cpu.py work_dirs/x/iter_4000.pth \
+        ../shared/data/CHAOS_T2/image_15.nii.gz --out preds/
     python tools/infer.py configs/elnet/acdc_cpu.py work_dirs/x/iter_4000.pth \
         patient101_frame01.nii.gz --out preds/
     python tools/infer.py CONFIG CKPT RawData/Testing/img --out preds \
@@ -11,8 +17,6 @@ import glob
 import os
 import os.path as osp
 
-from mmengine.config import Config
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -21,19 +25,99 @@ def parse_args(argv=None):
     parser.add_argument('input', help='.nii/.nii.gz file or folder of them')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument(
-        '--preset', choices=['auto', 'acdc', 'synapse'], default='auto',
+        '--preset', choices=['auto', 'acdc', 'synapse', 'nifti'],
+        default='auto',
         help='orientation + intensity as that converter (auto: from the '
-        "config's test dataset type)")
-    parser.add_argument('--intensity', choices=['minmax', 'hu'],
-                        help='override the preset: min-max to [0, 1] or a '
-                        'HU window')
+        "config's test dataset; 'nifti' reads --dataset-json)")
+    parser.add_argument('--dataset-json',
+                        help="dataset.json of tools/convert_nifti.py (default:"
+                        " the config's test data_root/dataset.json)")
+    parser.add_argument('--intensity', choices=['minmax', 'hu', 'percentile'],
+                        help='override the preset: min-max to [0, 1], a HU '
+                        'window or a percentile clip')
     parser.add_argument('--hu-window', type=float, nargs=2,
                         default=[-125.0, 275.0])
+    parser.add_argument('--percentiles', type=float, nargs=2,
+                        default=[0.5, 99.5])
     parser.add_argument('--scale', type=int, nargs=2,
                         help="network input h w (default: config crop_size)")
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--device', default='cpu', help="e.g. 'cuda:0'")
     return parser.parse_args(argv)
+
+
+def resolve_preset(args, cfg) -> dict:
+    """Preset, intensity and its parameters for ``segment_nifti``.
+
+    Raises:
+        FileNotFoundError: The nifti preset's dataset.json is missing.
+        ValueError: It holds an unknown normalisation.
+    """
+    preset = args.preset
+    ds = cfg.test_dataloader.dataset
+    ds_type = ds.get('type', '')
+    if preset == 'auto':
+        preset = ('nifti' if ds_type == 'NiftiSliceDataset' or
+                  args.dataset_json else
+                  'synapse' if 'Synapse' in ds_type else 'acdc')
+    out = dict(preset=preset, intensity=args.intensity,
+               hu_window=tuple(args.hu_window),
+               percentiles=tuple(args.percentiles))
+    if preset != 'nifti' or args.intensity:
+        return out
+    from elseg.datasets.nifti_slice_dataset import read_dataset_json
+    if args.dataset_json:
+        root = osp.dirname(args.dataset_json) or '.'
+        if osp.basename(args.dataset_json) != 'dataset.json':
+            raise ValueError(f'--dataset-json must name a dataset.json file, '
+                             f'got {args.dataset_json!r}.')
+    else:
+        root = ds.get('data_root')
+    norm = read_dataset_json(root)['normalisation']
+    if norm.get('type') == 'percentile':
+        out.update(intensity='percentile',
+                   percentiles=tuple(norm['percentiles']))
+    elif norm.get('type') == 'hu_window':
+        out.update(intensity='hu', hu_window=tuple(norm['window']))
+    else:
+        raise ValueError(f'Unknown normalisation {norm!r} in '
+                         f'{osp.join(root, "dataset.json")!r}: convert the '
+                         'data again with tools/convert_nifti.py.')
+    return out
+
+
+def find_inputs(path: str) -> list:
+    """The NIfTI files to segment, each checked to be one 3D volume.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist or holds no NIfTI.
+        ValueError: A file is unreadable or not 3D (nothing is written).
+    """
+    import nibabel as nib
+    if osp.isdir(path):
+        inputs = sorted(
+            glob.glob(osp.join(path, '*.nii.gz')) +
+            glob.glob(osp.join(path, '*.nii')))
+        if not inputs:
+            raise FileNotFoundError(f'No .nii/.nii.gz files in {path!r}.')
+    elif osp.isfile(path):
+        inputs = [path]
+    else:
+        raise FileNotFoundError(f'Input not found: {path!r}.')
+    for p in inputs:
+        try:
+            shape = nib.load(p).shape
+        except Exception as err:
+            raise ValueError(
+                f'Cannot read {p!r} as NIfTI ({type(err).__name__}: {err}). '
+                'Check that it is a complete .nii/.nii.gz file, or remove it '
+                'from the input folder.') from err
+        if len(shape) != 3:
+            raise ValueError(
+                f'{p!r} has shape {shape}: tools/infer.py segments single-'
+                'channel 3D volumes. Split a 4D / multi-channel file into 3D '
+                'files (one per channel or time point) first.')
+    return inputs
 
 
 def main(argv=None):
@@ -42,33 +126,23 @@ def main(argv=None):
     flush_denormals()
     from mmseg.apis import init_model
     from elseg.apis.inference import segment_nifti
-    from elseg.utils.cli import run_cli
-    cfg = Config.fromfile(args.config)  # imports elseg (custom_imports)
-    preset = args.preset
-    if preset == 'auto':
-        ds_type = cfg.test_dataloader.dataset.get('type', '')
-        preset = 'synapse' if 'Synapse' in ds_type else 'acdc'
+    from elseg.utils.checkpoint import check_checkpoint_file
+    from elseg.utils.cli import load_config, run_cli
+    cfg = load_config(args.config)  # imports elseg (custom_imports)
+    run_cli(lambda: check_checkpoint_file(args.checkpoint), cfg)
+    opts = run_cli(lambda: resolve_preset(args, cfg), cfg)
     scale = args.scale or cfg.get('crop_size', (224, 224))
-    if osp.isdir(args.input):
-        inputs = sorted(
-            glob.glob(osp.join(args.input, '*.nii.gz')) +
-            glob.glob(osp.join(args.input, '*.nii')))
-        if not inputs:
-            raise SystemExit(f'No .nii/.nii.gz files in {args.input!r}.')
-    elif osp.isfile(args.input):
-        inputs = [args.input]
-    else:
-        raise SystemExit(f'Input not found: {args.input!r}.')
-    model = init_model(cfg, args.checkpoint, device=args.device)
+    inputs = run_cli(lambda: find_inputs(args.input), cfg)
+    model = run_cli(
+        lambda: init_model(cfg, args.checkpoint, device=args.device), cfg)
     os.makedirs(args.out, exist_ok=True)
     for path in inputs:
         name = osp.basename(path)
         stem = name[:-7] if name.endswith('.nii.gz') else name[:-4]
         out_path = osp.join(args.out, stem + '_pred.nii.gz')
         run_cli(lambda: segment_nifti(
-            model, path, out_path, preset=preset, intensity=args.intensity,
-            scale=scale, batch_size=args.batch_size,
-            hu_window=tuple(args.hu_window)))
+            model, path, out_path, scale=scale, batch_size=args.batch_size,
+            **opts))
         print(f'{path} -> {out_path}')
 
 

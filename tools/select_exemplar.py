@@ -5,6 +5,7 @@ Example:
         --out work_dirs/exemplar_seed0.json
 """
 import argparse
+import os.path as osp
 
 from elseg.datasets.exemplar import (RULES, select_exemplar,
                                      write_exemplar_file)
@@ -18,8 +19,10 @@ def parse_args(argv=None):
     parser.add_argument('--rule', default='random', choices=RULES,
                         help="'random' is the paper's rule")
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--num-classes', type=int, default=4,
-                        help='classes incl. background (ACDC 4, Synapse 9)')
+    parser.add_argument('--num-classes', type=int,
+                        help='classes incl. background (ACDC 4, Synapse 9, '
+                        'CHAOS 5); default: the classes of data_root/'
+                        'dataset.json (tools/convert_nifti.py), else 4')
     parser.add_argument('--slice-dir', default='data/slices',
                         help="slice folder ('train_npz' for Synapse)")
     parser.add_argument('--suffix', default='.h5', help="'.npz' for Synapse")
@@ -27,12 +30,23 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def num_classes_of(args) -> int:
+    """--num-classes, else the converted dataset.json's class count, else 4."""
+    if args.num_classes is not None:
+        return args.num_classes
+    if osp.isfile(osp.join(args.data_root, 'dataset.json')):
+        from elseg.datasets.nifti_slice_dataset import read_dataset_json
+        return len(read_dataset_json(args.data_root)['classes'])
+    return 4
+
+
 def main(argv=None):
     args = parse_args(argv)
-    slice_id = select_exemplar(
+    from elseg.utils.cli import run_cli
+    slice_id = run_cli(lambda: select_exemplar(
         args.data_root, args.split_list, rule=args.rule, seed=args.seed,
-        num_classes=args.num_classes, slice_dir=args.slice_dir,
-        suffix=args.suffix)
+        num_classes=num_classes_of(args), slice_dir=args.slice_dir,
+        suffix=args.suffix))
     print(slice_id)
     if args.out:
         write_exemplar_file(args.out, slice_id, args.rule, args.seed,

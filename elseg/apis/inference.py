@@ -107,7 +107,10 @@ def inference_volume(model: torch.nn.Module,
 #: and scales intensities, as its converter does (see elseg.datasets.converters).
 PRESETS = dict(
     acdc=dict(orientation='transpose', intensity='minmax'),
-    synapse=dict(orientation='ras_radiological', intensity='hu'))
+    synapse=dict(orientation='ras_radiological', intensity='hu'),
+    # tools/convert_nifti.py (CHAOS, nnU-Net / MSD, the user's volumes); the
+    # intensity comes from the converted data_root's dataset.json
+    nifti=dict(orientation='ras_radiological', intensity='percentile'))
 
 
 def nifti_to_slices(data: np.ndarray, affine: np.ndarray,
@@ -151,17 +154,23 @@ def slices_to_nifti(slices: np.ndarray, affine: np.ndarray,
 
 def scale_volume(volume: np.ndarray,
                  intensity: str,
-                 hu_window: Tuple[float, float] = (-125.0, 275.0)
+                 hu_window: Tuple[float, float] = (-125.0, 275.0),
+                 percentiles: Tuple[float, float] = (0.5, 99.5)
                  ) -> np.ndarray:
-    """Intensity preprocessing: ``'minmax'`` to [0, 1] (ACDC, SSL4MIS) or
-    ``'hu'`` window clipped and scaled to [0, 1] (Synapse, TransUNet)."""
+    """Intensity preprocessing: ``'minmax'`` to [0, 1] (ACDC, SSL4MIS),
+    ``'hu'`` window clipped and scaled to [0, 1] (Synapse, TransUNet) or
+    ``'percentile'`` clip then [0, 1] (MRI in tools/convert_nifti.py)."""
     from elseg.datasets.converters.acdc_official import scale_intensity
+    from elseg.datasets.converters.nifti_folder import normalise
     from elseg.datasets.converters.synapse_raw import window_hu
     if intensity == 'minmax':
         return scale_intensity(volume)
     if intensity == 'hu':
         return window_hu(volume, hu_window)
-    raise ValueError(f"intensity must be 'minmax' or 'hu', got {intensity!r}.")
+    if intensity == 'percentile':
+        return normalise(volume, 'MRI', percentiles)
+    raise ValueError("intensity must be 'minmax', 'hu' or 'percentile', got "
+                     f'{intensity!r}.')
 
 
 def segment_nifti(model: torch.nn.Module,
@@ -171,7 +180,8 @@ def segment_nifti(model: torch.nn.Module,
                   intensity: Optional[str] = None,
                   scale: Sequence[int] = (224, 224),
                   batch_size: int = 8,
-                  hu_window: Tuple[float, float] = (-125.0, 275.0)
+                  hu_window: Tuple[float, float] = (-125.0, 275.0),
+                  percentiles: Tuple[float, float] = (0.5, 99.5)
                   ) -> np.ndarray:
     """Segment one NIfTI volume and write the label map as NIfTI.
 
@@ -181,15 +191,20 @@ def segment_nifti(model: torch.nn.Module,
         model (torch.nn.Module): The segmentor.
         in_path (str): Input ``.nii``/``.nii.gz``.
         out_path (str): Output label file.
-        preset (str): 'acdc' or 'synapse' (orientation and default intensity
-            as that dataset's converter, see :data:`PRESETS`).
-        intensity (str, optional): Override: 'minmax' or 'hu'.
+        preset (str): 'acdc', 'synapse' or 'nifti' (orientation and default
+            intensity as that dataset's converter, see :data:`PRESETS`).
+        intensity (str, optional): Override: 'minmax', 'hu' or
+            'percentile'.
         scale (sequence of int): Network input (h, w).
         batch_size (int): Slices per forward pass.
         hu_window (tuple): HU window for ``intensity='hu'``.
+        percentiles (tuple): Clip percentiles for ``'percentile'``.
 
     Returns:
         np.ndarray: The label map in the input's (x, y, z) order.
+
+    Raises:
+        ValueError: Unknown preset, or an input that is not one 3D volume.
     """
     from elseg.utils.io import load_nifti, save_nifti
     if preset not in PRESETS:
@@ -197,9 +212,14 @@ def segment_nifti(model: torch.nn.Module,
                          f'{preset!r}.')
     orientation = PRESETS[preset]['orientation']
     data, affine, header = load_nifti(in_path)
+    if data.ndim != 3:
+        raise ValueError(
+            f'{in_path!r} has shape {data.shape}: tools/infer.py segments '
+            'single-channel 3D volumes. Split a 4D / multi-channel file into '
+            '3D files (one per channel or time point) first.')
     vol = scale_volume(
         nifti_to_slices(np.asarray(data, np.float32), affine, orientation),
-        intensity or PRESETS[preset]['intensity'], hu_window)
+        intensity or PRESETS[preset]['intensity'], hu_window, percentiles)
     labels, _ = inference_volume(model, vol, scale, batch_size)
     out = slices_to_nifti(labels, affine, orientation).astype(np.uint8)
     save_nifti(out_path, out, affine=affine, header=header)

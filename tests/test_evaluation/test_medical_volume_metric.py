@@ -212,3 +212,22 @@ def test_with_base_config_pipeline_and_model(phantom_root, tiny_model):
     assert set(res) == {'mDice', 'mHD95', 'Dice.RV', 'HD95.RV', 'Dice.Myo',
                         'HD95.Myo', 'Dice.LV', 'HD95.LV'}
     assert 0 <= res['mDice'] <= 1 and res['mHD95'] >= 0
+
+
+def test_confusion_pairs_count_left_right_swaps():
+    """Class A (3 voxels) has 2 predicted as B; B (1 voxel) is right."""
+    gt = np.zeros((1, 2, 4), np.uint8)
+    pred = np.zeros_like(gt)
+    gt[0, 0, 0:3] = 1
+    pred[0, 0, 0], pred[0, 0, 1:3] = 1, 2
+    gt[0, 1, 3] = pred[0, 1, 3] = 2
+    res = run(make_metric(confusion_pairs=[(1, 2), (2, 1)]),
+              samples(pred, gt, 'v1'), samples(pred, gt, 'v2'))
+    assert res['ConfusionVoxels.A->B'] == 4.0  # 2 per volume
+    assert res['Confusion.A->B'] == pytest.approx(4 / 6)
+    assert res['ConfusionVoxels.B->A'] == 0.0
+    assert res['Confusion.B->A'] == 0.0
+    with pytest.raises(ValueError, match='confusion_pairs'):
+        MedicalVolumeMetric(confusion_pairs=[(1, 1)])
+    with pytest.raises(ValueError, match='names class 5'):
+        run(make_metric(confusion_pairs=[(1, 5)]), samples(pred, gt, 'v1'))

@@ -43,6 +43,15 @@ def _affine(center: Tuple[float, float], angle: float, scale_x: float,
     return np.hstack([lin, offset[:, None]])
 
 
+def swap_pairs(seg: np.ndarray,
+               pairs: Sequence[Tuple[int, int]]) -> np.ndarray:
+    """Swap the label values of each ``(a, b)`` pair in a uint8 label map."""
+    lut = np.arange(256, dtype=np.uint8)
+    for a, b in pairs:
+        lut[a], lut[b] = b, a
+    return lut[seg]
+
+
 def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """2x3 matrix of ``outer(inner(p))``."""
     lin = outer[:, :2] @ inner[:, :2]
@@ -182,6 +191,15 @@ class ExemplarSynthesis(BaseTransform):
             the exemplar before the intensity and geometric transforms.
             Keys: ``cavity``, ``wall``, ``prob`` (default 0.5), ``keep_range``
             (default (0.3, 1.0)). ``None`` (default) disables it.
+        flip_pairs (Sequence[tuple[int, int]], optional): laterality, not in
+            the paper: pairs of left/right class ids (CHAOS: right kidney 2,
+            left kidney 3) whose labels are swapped in samples whose organs
+            were flipped horizontally, so a label keeps meaning the organ's
+            side (a mirrored left kidney looks like a right one and lies on
+            the right side of the image). ``flip_prob=0`` instead keeps every
+            organ on its side (no flip at all). ``None`` (default): flips
+            keep the labels (the paper; harmless for ACDC, whose classes have
+            no side).
 
     Raises:
         ValueError: on an unknown mode or border mode, a malformed range, a
@@ -217,7 +235,9 @@ class ExemplarSynthesis(BaseTransform):
                  border_mode: str = 'reflect',
                  clip_range: Optional[Tuple[float, float]] = (0.0, 1.0),
                  ignore_index: int = 255,
-                 cavity_contraction: Optional[Dict] = None) -> None:
+                 cavity_contraction: Optional[Dict] = None,
+                 flip_pairs: Optional[Sequence[Tuple[int, int]]] = None
+                 ) -> None:
         if mode not in ('joint', 'category'):
             raise ValueError(
                 f"mode must be 'joint' or 'category', got {mode!r}")
@@ -265,6 +285,22 @@ class ExemplarSynthesis(BaseTransform):
             'clip_range', clip_range))
         self.ignore_index = int(ignore_index)
         self.cavity_contraction = self._check_contraction(cavity_contraction)
+        self.flip_pairs = self._check_flip_pairs(flip_pairs)
+
+    @staticmethod
+    def _check_flip_pairs(pairs) -> Optional[Tuple[Tuple[int, int], ...]]:
+        """Validate ``flip_pairs``: disjoint pairs of two organ class ids."""
+        if pairs is None:
+            return None
+        out, seen = [], set()
+        for pair in pairs:
+            if len(pair) != 2 or any(int(c) <= 0 or int(c) > 254 for c in pair) \
+                    or int(pair[0]) == int(pair[1]) or seen & set(pair):
+                raise ValueError('flip_pairs must hold disjoint pairs of two '
+                                 f'different organ class ids, got {pairs!r}')
+            seen |= {int(pair[0]), int(pair[1])}
+            out.append((int(pair[0]), int(pair[1])))
+        return tuple(out)
 
     @staticmethod
     def _check_contraction(cfg: Optional[Dict]) -> Optional[Dict]:
@@ -465,6 +501,8 @@ class ExemplarSynthesis(BaseTransform):
             if self.geo_exemplar:
                 self._paste_warped(out, seg, ex_img, ex_lab, organ, classes,
                                    params)
+                if self.flip_pairs and params['geo_e']['flip']:
+                    seg = swap_pairs(seg, self.flip_pairs)
             else:
                 out[organ] = ex_img[organ]
                 seg[organ] = ex_lab[organ]
@@ -570,7 +608,7 @@ class ExemplarSynthesis(BaseTransform):
                  'brightness_range', 'blur_sigma_range', 'noise_std_range',
                  'jitter_rotate', 'jitter_scale', 'jitter_translate',
                  'border_mode', 'clip_range', 'ignore_index',
-                 'cavity_contraction')
+                 'cavity_contraction', 'flip_pairs')
         args = ', '.join(f'{n}={getattr(self, n)!r}' for n in names)
         return f'{self.__class__.__name__}({args})'
 

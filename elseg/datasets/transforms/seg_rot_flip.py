@@ -1,13 +1,15 @@
 """SegRotFlip: the SSL4MIS rotation / flip augmentation with exact label maps."""
 from __future__ import annotations
 
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmseg.registry import TRANSFORMS
+
+from .exemplar_synthesis import ExemplarSynthesis, swap_pairs
 
 
 @TRANSFORMS.register_module()
@@ -36,6 +38,12 @@ class SegRotFlip(BaseTransform):
             ``d`` means ``(-d, d)``.
         seg_border (int): Label value of pixels rotated in from outside.
             Defaults to 0 (background, as the black image border).
+        flip_pairs (Sequence[tuple[int, int]], optional): laterality, not in
+            SSL4MIS: pairs of left/right class ids (CHAOS: kidneys 2 and 3)
+            whose labels are swapped in every flipped sample (a flip is a
+            mirror whatever the 90-degree turn, so it turns a left organ into
+            one that looks like the right one). ``flip_prob=0`` keeps all
+            sides instead (rotations only). None (default): labels kept.
 
     Raises:
         ValueError: A probability outside [0, 1] or an empty angle range.
@@ -45,7 +53,9 @@ class SegRotFlip(BaseTransform):
                  rotate_prob: float = 0.5,
                  flip_prob: float = 0.5,
                  degree: float | Sequence[float] = (-20, 20),
-                 seg_border: int = 0) -> None:
+                 seg_border: int = 0,
+                 flip_pairs: Optional[Sequence[Tuple[int, int]]] = None
+                 ) -> None:
         for name, p in (('rotate_prob', rotate_prob), ('flip_prob', flip_prob)):
             if not 0.0 <= float(p) <= 1.0:
                 raise ValueError(f'SegRotFlip: {name} must be in [0, 1], got '
@@ -59,6 +69,7 @@ class SegRotFlip(BaseTransform):
         self.flip_prob = float(flip_prob)
         self.degree: Tuple[float, float] = (float(degree[0]), float(degree[1]))
         self.seg_border = int(seg_border)
+        self.flip_pairs = ExemplarSynthesis._check_flip_pairs(flip_pairs)
 
     @cache_randomness
     def _draw(self) -> Tuple[str, float, int, int]:
@@ -85,9 +96,13 @@ class SegRotFlip(BaseTransform):
             for key in ['img'] + keys:
                 results[key] = np.ascontiguousarray(
                     np.flip(np.rot90(results[key], k), axis=axis))
+            if self.flip_pairs:
+                for key in keys:
+                    results[key] = swap_pairs(results[key], self.flip_pairs)
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(rotate_prob={self.rotate_prob}, '
                 f'flip_prob={self.flip_prob}, degree={self.degree}, '
-                f'seg_border={self.seg_border})')
+                f'seg_border={self.seg_border}, '
+                f'flip_pairs={self.flip_pairs})')

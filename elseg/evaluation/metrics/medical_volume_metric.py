@@ -125,12 +125,20 @@ class MedicalVolumeMetric(BaseMetric):
         overlay_dir (str, optional): Write ``<volume_id>_<k>.png`` per slice:
             the input image with prediction contours (class palette) and
             ground-truth contours (white).
+        confusion_pairs (Sequence[tuple[int, int]], optional): left/right
+            confusion report (not in the protocol): for each ``(a, b)``, the
+            voxels of ground-truth class ``a`` predicted as ``b``, summed over
+            volumes, as ``Confusion.<a>-><b>`` (a fraction of class ``a``'s
+            voxels) and ``ConfusionVoxels.<a>-><b>`` (the count), after the
+            largest-component step when it is on. E.g. ``[(2, 3), (3, 2)]``
+            for the two kidneys of CHAOS. Defaults to None.
         collect_device (str): 'cpu' or 'gpu'. Defaults to 'cpu'.
         prefix (str, optional): Prefix of the metric keys.
 
     Returns (from ``evaluate``):
         dict: ``mDice``, ``mHD95``, ``Dice.<class>`` and ``HD95.<class>`` for
-        each foreground class (DSC as a fraction in [0, 1]).
+        each foreground class (DSC as a fraction in [0, 1]), and the
+        confusion keys above.
 
     Raises:
         ValueError: On evaluation, a volume whose slices are incomplete or a
@@ -144,6 +152,7 @@ class MedicalVolumeMetric(BaseMetric):
                  output_dir: Optional[str] = None,
                  save_nifti_dir: Optional[str] = None,
                  overlay_dir: Optional[str] = None,
+                 confusion_pairs: Optional[Sequence[Sequence[int]]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  **kwargs) -> None:
@@ -154,6 +163,13 @@ class MedicalVolumeMetric(BaseMetric):
         self.output_dir = output_dir
         self.save_nifti_dir = save_nifti_dir
         self.overlay_dir = overlay_dir
+        self.confusion_pairs = []
+        for pair in confusion_pairs or ():
+            if len(pair) != 2 or int(pair[0]) == int(pair[1]) or min(
+                    int(pair[0]), int(pair[1])) < 0:
+                raise ValueError('confusion_pairs must hold pairs (a, b) of '
+                                 f'two different class ids, got {pair!r}.')
+            self.confusion_pairs.append((int(pair[0]), int(pair[1])))
         self._pending: Dict[str, Dict[int, dict]] = defaultdict(dict)
 
     # ------------------------------------------------------------ helpers
@@ -247,8 +263,10 @@ class MedicalVolumeMetric(BaseMetric):
                 spacing_xyz=(sp[2], sp[1], sp[0]))
         if self.overlay_dir is not None:
             self._write_overlays(vid, order, pred, gt)
+        confusion = [[int(((gt == a) & (pred == b)).sum()),
+                      int((gt == a).sum())] for a, b in self.confusion_pairs]
         return dict(volume_id=vid, num_slices=n, spacing=spacing,
-                    dice=dices, hd95=hds)
+                    dice=dices, hd95=hds, confusion=confusion)
 
     def _write_overlays(self, vid: str, order: List[dict], pred: np.ndarray,
                         gt: np.ndarray) -> None:
@@ -309,6 +327,15 @@ class MedicalVolumeMetric(BaseMetric):
         for i, name in enumerate(names):
             metrics[f'Dice.{name}'] = float(dice_c[i])
             metrics[f'HD95.{name}'] = float(hd_c[i])
+        lines = []
+        for i, (a, b) in enumerate(self.confusion_pairs):
+            hit = sum(v['confusion'][i][0] for v in volumes)
+            total = sum(v['confusion'][i][1] for v in volumes)
+            key = f'{self._name(a)}->{self._name(b)}'
+            metrics[f'Confusion.{key}'] = hit / total if total else 0.0
+            metrics[f'ConfusionVoxels.{key}'] = float(hit)
+            lines.append(f'\n{key}: {hit} of {total} voxels '
+                         f'({metrics[f"Confusion.{key}"]:.1%})')
         unit = 'mm' if any(v['spacing'] for v in volumes) else 'px'
         table = PrettyTable(['Class', 'Dice', f'HD95 ({unit})'])
         for i, name in enumerate(names):
@@ -319,10 +346,19 @@ class MedicalVolumeMetric(BaseMetric):
         post = (' (largest component kept)'
                 if self.keep_largest_component else '')
         print_log(f'3D metrics over {len(volumes)} volumes{post}:\n'
-                  f'{table.get_string()}', logger=logger)
+                  f'{table.get_string()}'
+                  + (''.join(['\nConfusion (ground truth -> predicted):']
+                             + lines) if lines else ''), logger=logger)
         if self.output_dir is not None:
             self._write_tables(volumes, names, metrics)
         return metrics
+
+    def _name(self, class_id: int) -> str:
+        names = self.class_names
+        if not 0 <= class_id < len(names):
+            raise ValueError(f'confusion_pairs names class {class_id}, but '
+                             f'the dataset has {len(names)} classes.')
+        return names[class_id]
 
     def _write_tables(self, volumes: List[dict], names: Sequence[str],
                       metrics: Dict[str, float]) -> None:

@@ -1,0 +1,201 @@
+"""tools/convert_nifti.py and tools/infer.py on the user's own NIfTI volumes.
+
+Bad input: one ``Error:`` paragraph naming the file and the fix, exit code 2,
+nothing written. Inference: label maps aligned with the input (same affine,
+header, axis order), re-read with nibabel.
+"""
+import json
+
+import nibabel as nib
+import numpy as np
+import pytest
+import torch
+
+from tests.test_tools.test_data_tools import load_tool
+
+X, Y, Z = 12, 10, 5
+AFFINE = np.array([[0.8, 0, 0, -10], [0, 0.9, 0, 4], [0, 0, 3.0, 7],
+                   [0, 0, 0, 1.]])
+
+
+def volumes():
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 1300, (X, Y, Z)).astype(np.int16)
+    lab = np.zeros((X, Y, Z), np.uint8)
+    lab[2:5, 2:5, 2], lab[7:10, 6:9, 2] = 1, 2
+    return img, lab
+
+
+def save(path, arr, affine=AFFINE):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(arr, affine), str(path))
+
+
+def user_folder(root):
+    """3 unlabelled training scans, 1 labelled val scan, one annotation."""
+    img, lab = volumes()
+    for cid in '123':
+        save(root / f'image_{cid}.nii.gz', img)
+    save(root / 'image_9.nii.gz', img)
+    save(root / 'label_9.nii.gz', lab)
+    ann = np.zeros_like(lab)
+    ann[..., 2] = lab[..., 2]
+    save(root / 'annotation.nii.gz', ann)
+    return root
+
+
+def convert(tmp_path, *extra):
+    return load_tool('convert_nifti').main([
+        str(tmp_path / 'src'), '--out', str(tmp_path / 'out'), '--modality',
+        'MRI', '--classes', 'liver=1', 'spleen=2', '--val-ids', '9', *extra])
+
+
+def test_convert_user_folder_with_one_annotated_slice(tmp_path, capsys):
+    user_folder(tmp_path / 'src')
+    convert(tmp_path, '--exemplar-label',
+            str(tmp_path / 'src' / 'annotation.nii.gz'), '--exemplar-case', '2')
+    out = capsys.readouterr().out
+    assert "cases {'train': 3, 'val': 1}" in out
+    assert 'exemplar: 2_slice_3' in out
+    meta = json.loads((tmp_path / 'out' / 'dataset.json').read_text())
+    assert meta['classes'] == ['background', 'liver', 'spleen']
+    assert (tmp_path / 'out' / 'val.list').read_text() == '9\n'
+
+
+def _4d(src):
+    img, _ = volumes()
+    save(src / 'image_1.nii.gz', np.stack([img] * 3, -1))
+    return src / 'image_1.nii.gz', [], 'single-channel 3D'
+
+
+def _grid(src):
+    _, lab = volumes()
+    save(src / 'label_9.nii.gz', lab[:, :, :4].copy())
+    return src / 'label_9.nii.gz', [], 'different voxel grids'
+
+
+def _ids(src):
+    _, lab = volumes()
+    lab[0, 0, 0] = 6
+    save(src / 'label_9.nii.gz', lab)
+    return src / 'label_9.nii.gz', [], 'holds label id(s) [6]'
+
+
+def _unreadable(src):
+    (src / 'image_3.nii.gz').write_bytes(b'garbage' * 50)
+    return src / 'image_3.nii.gz', [], 'complete .nii/.nii.gz'
+
+
+def _no_slice(src):
+    save(src / 'annotation.nii.gz', np.zeros((X, Y, Z), np.uint8))
+    return src / 'annotation.nii.gz', None, 'no annotated slice'
+
+
+def _several(src):
+    _, lab = volumes()
+    lab[3, 3, 4] = 1
+    save(src / 'annotation.nii.gz', lab)
+    return src / 'annotation.nii.gz', None, 'Erase all but one slice'
+
+
+def _class_missing(src):
+    _, lab = volumes()
+    lab[lab == 2] = 0
+    save(src / 'annotation.nii.gz', lab)
+    return src / 'annotation.nii.gz', None, "lacks class(es) ['spleen']"
+
+
+BAD = [_4d, _grid, _ids, _unreadable, _no_slice, _several, _class_missing]
+
+
+@pytest.mark.parametrize('make', BAD, ids=[f.__name__[1:] for f in BAD])
+def test_convert_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, make):
+    src = user_folder(tmp_path / 'src')
+    path, extra, fix = make(src)
+    extra = extra if extra is not None else []
+    with pytest.raises(SystemExit) as exc:
+        convert(tmp_path, '--exemplar-label', str(src / 'annotation.nii.gz'),
+                '--exemplar-case', '2', *extra)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith('Error: ') and 'Traceback' not in err
+    assert repr(str(path)) in err and fix in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['src']
+
+
+def test_convert_bad_classes_option(tmp_path, capsys):
+    user_folder(tmp_path / 'src')
+    with pytest.raises(SystemExit) as exc:
+        load_tool('convert_nifti').main([
+            str(tmp_path / 'src'), '--out', str(tmp_path / 'out'),
+            '--modality', 'MRI', '--classes', 'liver'])
+    assert exc.value.code == 2
+    assert "--classes item 'liver' is not NAME=ID" in capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()
+
+
+@pytest.fixture
+def trained(tmp_path, tiny_model, tiny_model_cfg):
+    """A converted folder, a config over it and a tiny model's checkpoint."""
+    user_folder(tmp_path / 'src')
+    convert(tmp_path, '--exemplar-label',
+            str(tmp_path / 'src' / 'annotation.nii.gz'), '--exemplar-case', '2')
+    cfg = tmp_path / 'tiny.py'
+    cfg.write_text(
+        "default_scope = 'mmseg'\n"
+        "custom_imports = dict(imports=['elseg'], allow_failed_imports=False)\n"
+        'crop_size = (32, 32)\n'
+        f'model = {tiny_model_cfg!r}\n'
+        "test_dataloader = dict(dataset=dict(type='NiftiSliceDataset', "
+        f"data_root={str(tmp_path / 'out')!r}))\n")
+    ckpt = tmp_path / 'tiny.pth'
+    torch.save(dict(state_dict=tiny_model.state_dict(),
+                    meta=dict(dataset_meta=dict(
+                        classes=('background', 'a', 'b', 'c'),
+                        palette=[[0, 0, 0]] * 4))), ckpt)
+    return cfg, ckpt
+
+
+def test_infer_output_aligned_with_any_axis_order(tmp_path, trained, capsys,
+                                                  tiny_model):
+    """The same scan stored (x, y, z) and (z, x, y): each prediction has its
+    input's affine, header and shape, and both are the same labels."""
+    from elseg.apis.inference import inference_volume, slices_to_nifti
+    from elseg.datasets.converters.nifti_folder import normalise, read_axial
+    cfg, ckpt = trained
+    img, _ = volumes()
+    save(tmp_path / 'new' / 'a.nii.gz', img)
+    save(tmp_path / 'new' / 'b.nii.gz', img.transpose(2, 0, 1).copy(),
+         AFFINE[:, [2, 0, 1, 3]])
+    load_tool('infer').main([str(cfg), str(ckpt), str(tmp_path / 'new'),
+                             '--out', str(tmp_path / 'pred')])
+    preds = {}
+    for name in 'ab':
+        src = nib.load(str(tmp_path / 'new' / f'{name}.nii.gz'))
+        out = nib.load(str(tmp_path / 'pred' / f'{name}_pred.nii.gz'))
+        np.testing.assert_allclose(out.affine, src.affine)
+        assert out.shape == src.shape and out.get_data_dtype() == np.uint8
+        assert out.header.get_zooms() == pytest.approx(src.header.get_zooms())
+        preds[name] = np.asarray(out.dataobj)
+    np.testing.assert_array_equal(preds['b'], preds['a'].transpose(2, 0, 1))
+    # the converter's normalisation (percentiles from dataset.json), by hand
+    slices, _, _ = read_axial(str(tmp_path / 'new' / 'a.nii.gz'))
+    ref, _ = inference_volume(tiny_model, normalise(slices, 'MRI'), (32, 32))
+    np.testing.assert_array_equal(
+        preds['a'], slices_to_nifti(ref, AFFINE, 'ras_radiological'))
+    assert len(np.unique(preds['a'])) > 1  # not a constant map
+
+
+def test_infer_bad_input_exits_2_and_writes_nothing(tmp_path, trained, capsys):
+    cfg, ckpt = trained
+    img, _ = volumes()
+    save(tmp_path / 'new' / 'a.nii.gz', img)
+    save(tmp_path / 'new' / 'b.nii.gz', np.stack([img, img], -1))
+    with pytest.raises(SystemExit) as exc:
+        load_tool('infer').main([str(cfg), str(ckpt), str(tmp_path / 'new'),
+                                 '--out', str(tmp_path / 'pred')])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert repr(str(tmp_path / 'new' / 'b.nii.gz')) in err
+    assert 'single-channel 3D' in err
+    assert not (tmp_path / 'pred').exists()
