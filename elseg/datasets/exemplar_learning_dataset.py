@@ -23,7 +23,10 @@ def _resize(arr: np.ndarray, scale: Sequence[int], nearest: bool) -> np.ndarray:
     h, w = int(scale[0]), int(scale[1])
     if arr.shape[:2] == (h, w):
         return arr
-    interp = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    # label maps: exact nearest (half-pixel centres, as the bilinear image
+    # resize); cv2.INTER_NEAREST rounds down and shifts labels against
+    # the image by up to one source pixel (content moves down-right)
+    interp = cv2.INTER_NEAREST_EXACT if nearest else cv2.INTER_LINEAR
     return cv2.resize(arr, (w, h), interpolation=interp)
 
 
@@ -105,6 +108,10 @@ class ExemplarLearningDataset:
             this become ignore (255). Defaults to 0.
         length (int): Fixed dataset length. Defaults to 100000.
         num_classes (int, optional): Checked against the exemplar's labels.
+        exemplar_pipeline (list[dict], optional): Transforms applied to the
+            exemplar stream only, before ``pipeline`` (e.g.
+            ``SegScaleIntensity``: the scale and intensity jitter that ESM
+            gives the synthetic organs). Defaults to None.
 
     Raises:
         ValueError: On unknown streams or backgrounds, a stage without any
@@ -124,7 +131,8 @@ class ExemplarLearningDataset:
                  backgrounds: Optional[Dict[str, Dict[str, float]]] = None,
                  min_confidence: float = 0.0,
                  length: int = 100000,
-                 num_classes: Optional[int] = None) -> None:
+                 num_classes: Optional[int] = None,
+                 exemplar_pipeline: Optional[List[dict]] = None) -> None:
         from .transforms.load_medical_slice import LoadMedicalSlice
 
         dataset = copy.deepcopy(dataset)
@@ -137,6 +145,9 @@ class ExemplarLearningDataset:
             [TRANSFORMS.build(t) if isinstance(t, dict) else t
              for t in (pipeline or [])])
         self.synthesis = TRANSFORMS.build(synthesis) if synthesis else None
+        self.exemplar_pipeline = Compose(
+            [TRANSFORMS.build(t) if isinstance(t, dict) else t
+             for t in (exemplar_pipeline or [])])
         self.min_confidence = float(min_confidence)
         self.length = int(length)
         self.num_classes = num_classes
@@ -357,8 +368,12 @@ class ExemplarLearningDataset:
                                     'unlabeled_inpainted')
         if name == 'unlabeled_raw':
             return data['img']
-        organs = (data['label'] > 0) & (data['label'] != IGNORE_INDEX)
-        return inpaint_organs(data['img'], organs)
+        # unsure pixels (ignore: below min_confidence) may be organs too, so
+        # they are inpainted with the organs; a slice without any pseudo
+        # label gives a black background instead of organs labelled 0
+        if (data['label'] == IGNORE_INDEX).all():
+            return np.zeros(self.scale, dtype=np.float32)
+        return inpaint_organs(data['img'], data['label'] > 0)
 
     def prepare_sample(self, idx: int) -> dict:
         """Results dict of sample ``idx`` before the shared pipeline."""
@@ -367,6 +382,7 @@ class ExemplarLearningDataset:
             results = self._base_results(stream)
             results['img'] = self.exemplar_img.copy()
             results['gt_seg_map'] = self.exemplar_label.copy()
+            results = self.exemplar_pipeline(results)
         elif stream == 'synthetic':
             results = self._base_results(stream)
             results.update(

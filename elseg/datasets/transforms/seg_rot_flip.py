@@ -12,6 +12,9 @@ from mmseg.registry import TRANSFORMS
 from .exemplar_synthesis import ExemplarSynthesis, swap_pairs
 
 
+IGNORE_INDEX = 255
+
+
 @TRANSFORMS.register_module()
 class SegRotFlip(BaseTransform):
     """Random rotation, or else a random 90-degree turn and flip.
@@ -25,7 +28,9 @@ class SegRotFlip(BaseTransform):
     blends into any value), label maps are rotated with nearest-neighbour
     interpolation, so every label value after the transform was a value
     before it. Pixels rotated in from outside the slice are 0 in the image
-    and ``seg_border`` in the label maps.
+    and ``seg_border`` in the label maps (ignore, 255, in a map that is
+    entirely ignore: an unlabelled slice without pseudo label stays
+    unlabelled).
 
     Required keys: ``img``, ``seg_fields`` and the maps they name.
     Modified keys: ``img`` and each map of ``seg_fields``.
@@ -89,8 +94,12 @@ class SegRotFlip(BaseTransform):
             results['img'] = mmcv.imrotate(results['img'], angle,
                                            interpolation='bilinear')
             for key in keys:
+                # a map that is entirely ignore (an unlabelled slice without
+                # pseudo label) stays so: nothing is known outside it either
+                unknown = bool((results[key] == IGNORE_INDEX).all())
                 results[key] = mmcv.imrotate(
-                    results[key], angle, border_value=self.seg_border,
+                    results[key], angle,
+                    border_value=IGNORE_INDEX if unknown else self.seg_border,
                     interpolation='nearest')
         elif op == 'flip':
             for key in ['img'] + keys:

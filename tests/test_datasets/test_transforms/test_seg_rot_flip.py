@@ -78,3 +78,18 @@ def test_border_and_argument_checks():
     with pytest.raises(ValueError, match=r'degree.*\(20, -20\)'):
         SegRotFlip(degree=(20, -20))
     assert 'SegRotFlip(rotate_prob=0.5' in repr(SegRotFlip())
+
+
+def test_all_ignore_map_stays_ignore_when_rotated():
+    """An unlabelled slice without pseudo label (all 255) gains no
+    background pixels from the rotation border; a labelled map does."""
+    t = SegRotFlip(rotate_prob=1.0, degree=(30, 30))
+    unknown = dict(img=np.ones((16, 16), np.float32),
+                   gt_seg_map=np.full((16, 16), 255, np.uint8),
+                   seg_fields=['gt_seg_map'])
+    assert (t(unknown)['gt_seg_map'] == 255).all()
+    known = dict(img=np.ones((16, 16), np.float32),
+                 gt_seg_map=np.full((16, 16), 1, np.uint8),
+                 seg_fields=['gt_seg_map'])
+    out = t(known)['gt_seg_map']
+    assert (out == 0).any() and set(np.unique(out)) == {0, 1}
