@@ -14,7 +14,7 @@ import argparse
 import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 
@@ -66,12 +66,11 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    from elseg.utils.cli import flush_denormals
+    from elseg.utils.cli import flush_denormals, load_config, run_cli
     flush_denormals()  # trained MT-UNets are ~3x slower on CPU without
-    if not osp.isfile(args.checkpoint):
-        raise SystemExit(f'Checkpoint not found: {args.checkpoint!r}. Pass the '
-                         '.pth file written by tools/train.py (see the work dir).')
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
+    from elseg.utils.checkpoint import check_checkpoint_file
+    run_cli(lambda: check_checkpoint_file(args.checkpoint), cfg)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -110,7 +109,7 @@ def main() -> None:
     cfg.setdefault('custom_hooks', [])
     cfg.custom_hooks.append(dict(type='EvalProgressBarHook'))
 
-    from elseg.utils.cli import run_cli, setup_cpu_distributed
+    from elseg.utils.cli import setup_cpu_distributed
     note = setup_cpu_distributed(cfg)
     runner = run_cli(lambda: Runner.from_cfg(cfg), cfg)
     if note:

@@ -11,7 +11,7 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 
@@ -47,9 +47,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    from elseg.utils.cli import flush_denormals
+    from elseg.utils.cli import flush_denormals, load_config
     flush_denormals()  # trained MT-UNets are ~3x slower on CPU without
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -68,7 +68,8 @@ def main() -> None:
             sys.exit(2)
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    from elseg.utils.checkpoint import (find_resume_checkpoint,
+    from elseg.utils.checkpoint import (check_checkpoint_file,
+                                        find_resume_checkpoint,
                                         remove_stale_temp_files)
     from elseg.utils.cli import run_cli, setup_cpu_distributed
     notes = []
@@ -78,6 +79,8 @@ def main() -> None:
         cfg.resume, cfg.load_from = resume_from is not None, resume_from
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    if cfg.get('load_from'):  # --resume PATH or load_from: fail before training
+        run_cli(lambda: check_checkpoint_file(cfg.load_from), cfg)
     if cfg.resume and int(os.environ.get('RANK', '0')) == 0:
         notes += [f'Removed {p} (left by a killed write).'
                   for p in remove_stale_temp_files(cfg.work_dir)]

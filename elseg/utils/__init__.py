@@ -1,9 +1,10 @@
 from .checkpoint import (AtomicLocalBackend, atomic_write_bytes,
-                         register_safe_globals, setup_checkpoint_io)
+                         check_checkpoint_file, register_safe_globals,
+                         setup_checkpoint_io)
 
 __all__ = [
-    'AtomicLocalBackend', 'atomic_write_bytes', 'register_safe_globals',
-    'setup_checkpoint_io'
+    'AtomicLocalBackend', 'atomic_write_bytes', 'check_checkpoint_file',
+    'register_safe_globals', 'setup_checkpoint_io'
 ]
 from .io import (atomic_save_h5, atomic_save_npz, check_file_exists,  # noqa
                  load_nifti, nifti_spacing_zyx, read_h5_array, read_h5_attr,

@@ -23,6 +23,12 @@ Two problems of mmengine 0.10.7 on recent torch are solved here:
    falls back to the newest complete ``iter_*.pth`` when ``last_checkpoint``
    is empty, dangling or names a truncated file (older work dirs).
 
+4. A file that is not a checkpoint (empty, truncated, random bytes, a
+   directory) made torch print a long traceback ending in advice to allow-list
+   a class. :func:`check_checkpoint_file` names the file and what it is, and
+   mmengine's local loader calls it first; the allow-list advice is kept for
+   readable checkpoints that hold an object outside the allow-list.
+
 All are applied once when :mod:`elseg` is imported (``custom_imports`` in every
 config), see :func:`setup_checkpoint_io`.
 """
@@ -161,23 +167,143 @@ def register_safe_globals(extra: Iterable[Any] = ()) -> None:
         pass
 
 
+#: First bytes of file kinds a checkpoint is mistaken for, and their names.
+_FILE_KINDS = ((b'\x89HDF', 'an HDF5 file'), (b'\x1f\x8b', 'a gzip file'),
+               (b'\x89PNG', 'a PNG image'), (b'\x93NUMPY', 'a .npy array'))
+
+
+def describe_non_checkpoint(path: str) -> Optional[str]:
+    """What ``path`` is when it cannot be a torch checkpoint, else None.
+
+    A cheap look at the file, before torch unpickles it: a directory, an empty
+    file, a zip archive cut off before its end (a copy or write that did not
+    finish), a zip without torch's ``data.pkl`` (an ``.npz``...), a text file
+    (a ``last_checkpoint`` pointer, a config) or other data. torch's zip
+    format and the legacy pickle format pass (None); they may still fail to
+    load (see :func:`setup_checkpoint_io`).
+
+    Args:
+        path (str): An existing local path.
+
+    Returns:
+        str | None: e.g. ``'is empty (0 bytes)'``, or None for a file that
+        looks like a checkpoint.
+    """
+    if osp.isdir(path):
+        pths = sorted(glob.glob(osp.join(path, '*.pth')), key=osp.getmtime)
+        hint = f' (it holds {osp.basename(pths[-1])!r}, the newest .pth)' \
+            if pths else ''
+        return f'is a directory, not a checkpoint file{hint}'
+    size = osp.getsize(path)
+    if size == 0:
+        return 'is empty (0 bytes)'
+    with open(path, 'rb') as f:
+        head = f.read(512)
+    if head.startswith(b'PK\x03\x04'):
+        if not zipfile.is_zipfile(path):
+            return (f'is truncated: a zip archive (torch\'s checkpoint format) '
+                    f'cut off at {size} bytes, before its end, as a copy or '
+                    'save that did not finish leaves it')
+        with zipfile.ZipFile(path) as zf:
+            if any(n.endswith('data.pkl') for n in zf.namelist()):
+                return None
+        return ('is a zip archive without torch\'s data.pkl (e.g. an .npz), '
+                'not a torch checkpoint')
+    if head.startswith(b'\x80'):  # a pickle: torch's legacy format
+        return None
+    for magic, kind in _FILE_KINDS:
+        if head.startswith(magic):
+            return f'is {kind}, not a torch checkpoint'
+    try:
+        text = head.decode('utf-8')
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and all(c.isprintable() or c in '\n\r\t'
+                                for c in text):
+        first = text.strip().splitlines()[0][:80] if text.strip() else ''
+        return f'is a text file starting with {first!r}, not a checkpoint'
+    return (f'holds {size} bytes of unrecognised data (first bytes '
+            f'{head[:8].hex(" ")}), not a torch checkpoint')
+
+
+def check_checkpoint_file(path: str) -> None:
+    """Refuse a path that is not a checkpoint file, with one paragraph.
+
+    Args:
+        path (str): The checkpoint given to a tool (``tools/test.py``,
+            ``tools/infer.py``, ``--resume``, ``load_from``). URLs and other
+            non-local paths are left to mmengine.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: ``path`` is not a checkpoint (see
+            :func:`describe_non_checkpoint`); the message names it and what
+            it is.
+    """
+    if '://' in str(path):
+        return
+    path = osp.expanduser(os.fspath(path))
+    if not osp.exists(path):
+        raise FileNotFoundError(
+            f'Checkpoint not found: {path!r}. Pass the .pth file written by '
+            'tools/train.py (see the work dir: iter_*.pth, stage1.pth, or the '
+            'path in last_checkpoint).')
+    what = describe_non_checkpoint(path)
+    if what is not None:
+        raise ValueError(_not_a_checkpoint(path, what))
+
+
+def _not_a_checkpoint(path: str, what: str) -> str:
+    """The one-paragraph message for a file that is not a checkpoint."""
+    return (f'{path!r} is not a checkpoint: it {what}. Pass a .pth file '
+            'written by tools/train.py (iter_*.pth, stage1.pth, or the path '
+            'in the work dir\'s last_checkpoint).')
+
+
+def _load_error_reason(err: BaseException) -> str:
+    """The useful line of torch's message for a file it could not read."""
+    text = str(err)
+    if 'WeightsUnpickler error:' in text:
+        text = text.split('WeightsUnpickler error:', 1)[1]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    reason = lines[0] if lines else type(err).__name__
+    return reason[:200]
+
+
 def _wrap_load_from_local() -> None:
-    """Turn mmengine's bare ``UnpicklingError`` into an actionable message."""
+    """Make mmengine's local checkpoint loading fail with one clear paragraph.
+
+    A file that is not a checkpoint (empty, truncated, random bytes, a
+    directory...) raises ``ValueError`` naming the file and what it is; only a
+    readable checkpoint that holds an object outside the allow-list raises
+    ``pickle.UnpicklingError`` with the advice to allow-list it.
+    """
     from mmengine.runner.checkpoint import CheckpointLoader
     original = CheckpointLoader._schemes.get('')
     if original is None or getattr(original, '_elseg_wrapped', False):
         return
 
     def load_from_local(filename, map_location):
+        check_checkpoint_file(filename)
         try:
             return original(filename, map_location)
         except pickle.UnpicklingError as err:
+            if 'Unsupported global' not in str(err):
+                raise ValueError(_not_a_checkpoint(
+                    filename, 'cannot be unpickled by torch '
+                    f'({_load_error_reason(err)})')) from err
             raise pickle.UnpicklingError(
                 f'Could not load checkpoint {filename!r} with torch\'s safe '
                 f'(weights_only) loader: {err}\nIf you trust this file, allow '
                 'the object it names with '
                 '`elseg.utils.register_safe_globals([TheClass])` before '
                 'loading it (or in a custom import of your config).') from err
+        except (EOFError, RuntimeError) as err:
+            if isinstance(err, RuntimeError) and (
+                    'PytorchStreamReader' not in str(err)):
+                raise
+            raise ValueError(_not_a_checkpoint(
+                filename, f'is damaged ({_load_error_reason(err)})')) from err
 
     load_from_local._elseg_wrapped = True
     CheckpointLoader._schemes[''] = load_from_local

@@ -105,6 +105,31 @@ def run_cli(fn: Callable[[], T], cfg: Optional[Config] = None) -> T:
         sys.exit(2)
 
 
+def load_config(path: str) -> Config:
+    """``Config.fromfile(path)``; a missing config file exits with one line.
+
+    Args:
+        path (str): The config file given to a tool.
+
+    Returns:
+        Config: The loaded config.
+
+    Raises:
+        SystemExit: Code 2 when ``path`` is not a file (the message is one
+            ``Error:`` line on stderr; with ``ELSEG_DEBUG=1`` a
+            ``FileNotFoundError`` propagates instead).
+    """
+    if not os.path.isfile(path):
+        what = 'is a directory' if os.path.isdir(path) else 'does not exist'
+        message = (f'config file {path!r} {what}; pass a config .py file, '
+                   'e.g. configs/elnet/acdc_cpu.py.')
+        if os.environ.get('ELSEG_DEBUG', '0') not in ('', '0'):
+            raise FileNotFoundError(message)
+        print(f'Error: {message}', file=sys.stderr)
+        sys.exit(2)
+    return Config.fromfile(path)
+
+
 def setup_cpu_distributed(cfg: Config) -> Optional[str]:
     """Let a distributed launch run on CPU processes when CUDA is absent.
 

@@ -212,3 +212,97 @@ def test_amp_on_cpu_names_the_fix(phantom_root, tmp_path):
                 '--amp')
     _assert_error(proc, '--amp needs a CUDA GPU', 'Drop --amp')
     assert not (tmp_path / 'w').exists()
+
+
+# ------------------------------------------------ not a checkpoint, no config
+def _random_bytes(path):
+    path.write_bytes(bytes(range(7, 250)) * 8)  # no pickle, zip or text
+    # 243 bytes x 8 = 1944, starting 7, 8, 9...
+    return path, ('holds 1944 bytes of unrecognised data (first bytes 07 08 '
+                  '09 0a 0b 0c 0d 0e), not a torch checkpoint')
+
+
+def _truncated(path):
+    import torch
+    torch.save(dict(state_dict=dict(w=torch.ones(64, 64))), str(path))
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    return path, f'is truncated: a zip archive (torch\'s checkpoint format) ' \
+        f'cut off at {len(data) // 2} bytes'
+
+
+def _empty(path):
+    path.write_bytes(b'')
+    return path, 'is empty (0 bytes)'
+
+
+def _directory(path):
+    path.mkdir()
+    return path, 'is a directory, not a checkpoint file'
+
+
+def _assert_not_a_checkpoint(proc, path, what):
+    _assert_error(proc, f"'{path}' is not a checkpoint: it {what}",
+                  'Pass a .pth file written by tools/train.py')
+    assert 'If you trust this file' not in proc.stderr
+    assert 'register_safe_globals' not in proc.stderr
+
+
+@pytest.mark.parametrize('make', [_random_bytes, _truncated, _empty,
+                                  _directory])
+def test_test_py_on_a_file_that_is_not_a_checkpoint(make, phantom_root,
+                                                    tmp_path):
+    cfg = write_tiny_elnet_config(tmp_path / 'cfg.py', phantom_root)
+    path, what = make(tmp_path / 'corrupt.pth')
+    work = tmp_path / 'test'
+    proc = _run('tools/test.py', str(cfg), str(path), '--work-dir', str(work))
+    _assert_not_a_checkpoint(proc, path, what)
+    assert not work.exists()  # refused before the runner is built
+
+
+def test_infer_py_on_a_file_that_is_not_a_checkpoint(phantom_root, tmp_path):
+    cfg = write_tiny_elnet_config(tmp_path / 'cfg.py', phantom_root)
+    path, what = _random_bytes(tmp_path / 'corrupt.pth')
+    proc = _run('tools/infer.py', str(cfg), str(path), str(tmp_path),
+                '--out', str(tmp_path / 'preds'))
+    _assert_not_a_checkpoint(proc, path, what)
+    assert not (tmp_path / 'preds').exists()
+
+
+def test_resume_and_load_from_a_file_that_is_not_a_checkpoint(phantom_root,
+                                                              tmp_path):
+    cfg = write_tiny_elnet_config(tmp_path / 'cfg.py', phantom_root)
+    path, what = _truncated(tmp_path / 'iter_2.pth')
+    work = tmp_path / 'w'
+    proc = _run('tools/train.py', str(cfg), '--work-dir', str(work),
+                '--resume', str(path))
+    _assert_not_a_checkpoint(proc, path, what)
+    assert not work.exists()
+    empty, what = _empty(tmp_path / 'empty.pth')
+    proc = _train(cfg, work, f'load_from={empty}')
+    _assert_not_a_checkpoint(proc, empty, what)
+    assert not work.exists()
+
+
+def test_a_checkpoint_outside_the_allow_list_keeps_the_advice(tmp_path):
+    """A readable checkpoint with a foreign object: the allow-list advice."""
+    import pickle
+
+    import torch
+    from mmengine.runner.checkpoint import _load_checkpoint
+    path = tmp_path / 'foreign.pth'
+    torch.save(dict(meta=dict(path=tmp_path)), str(path))  # a PosixPath
+    with pytest.raises(pickle.UnpicklingError, match='If you trust this file'):
+        _load_checkpoint(str(path), map_location='cpu')
+
+
+@pytest.mark.parametrize('tool', ['train.py', 'test.py', 'infer.py'])
+def test_missing_config_is_one_line(tool, tmp_path):
+    args = {'train.py': [], 'test.py': ['x.pth'],
+            'infer.py': ['x.pth', 'in.nii.gz', '--out', str(tmp_path)]}[tool]
+    proc = _run(f'tools/{tool}', 'configs/missing.py', *args)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    assert [ln for ln in proc.stderr.splitlines() if 'Error' in ln] == [
+        "Error: config file 'configs/missing.py' does not exist; pass a "
+        'config .py file, e.g. configs/elnet/acdc_cpu.py.']
