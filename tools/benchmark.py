@@ -9,8 +9,8 @@ and all rows of one seed share it. Rerunning the same command resumes: a run
 with ``result.json`` is skipped, a trained run is only evaluated, a run with
 checkpoints is resumed with ``--resume``. The validation at the end of
 training is switched off (``tools/test.py`` evaluates; ``--train-val`` keeps
-it). Layout and file contents:
-``elseg/utils/benchmark.py``.
+it). The runner itself, the layout of a results folder and its files:
+:mod:`elseg.benchmark` (this script only reads the command line).
 
 Examples::
 
@@ -37,24 +37,14 @@ Examples::
     python tools/benchmark.py --suite table1 --seeds 0 1 2 --dry-run
 """
 import argparse
-import os
 import os.path as osp
 import shlex
 import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
-from elseg.utils.benchmark import (KEEP_CONFIG_EXEMPLAR, STATUS_FAILED,
-                                   BenchmarkRun, check_user_options,
-                                   load_run_config, load_suites,
-                                   machine_info, parse_rows,
-                                   resolve_exemplar, row_dir_name,
-                                   schedule_options, seed_options,
-                                   write_summary)
-from elseg.utils.benchmark_reuse import find_reusable_run, link_run
-from elseg.utils.benchmark_stage1 import (find_stage1_source, seed_stage1,
-                                          stage1_iters_of)
+from elseg.benchmark import (KEEP_CONFIG_EXEMPLAR, BenchmarkOptions,
+                             check_user_options, load_suites, parse_rows,
+                             run_benchmark)
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 DEFAULT_SUITES = osp.join(osp.dirname(TOOLS_DIR), 'configs', 'benchmarks',
@@ -146,125 +136,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         rows = suites[args.suite]
     else:
         rows = parse_rows(args.configs)
-    results_dir = args.results_dir or osp.join(
-        'work_dirs', 'benchmarks', args.suite or 'custom')
-    test_args: List[str] = []
-    if args.data_root:
-        test_args += ['--data-root', args.data_root]
-    if args.split_list:
-        test_args += ['--split-list', args.split_list]
-
-    no_val = [] if args.train_val else [
-        'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None']
-    env = {}
-    if args.jobs > 1 and 'OMP_NUM_THREADS' not in os.environ:
-        threads = str(max(1, (os.cpu_count() or 1) // args.jobs))
-        env = dict(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
-    machine = machine_info()
-    cache: dict = {}
-    signatures: dict = {}  # --reuse-from: merged-config memo
-    cache_lock = threading.Lock()
-    tasks = []  # (row index, run, exemplar resolver), seed-major order
-    derived = []  # (row index, run): evaluation-only rows, after training
-    for seed in args.seeds:
-        for index, (name, config) in enumerate(rows.items()):
-            run_dir = osp.join(results_dir, 'runs', row_dir_name(name),
-                               f'seed{seed}')
-            if isinstance(config, dict):  # evaluates another row's run
-                source = config['from']
-                run = BenchmarkRun(
-                    name, rows[source], seed, run_dir, [],
-                    test_args + config['test_args'], list(args.cfg_options),
-                    TOOLS_DIR, os.getcwd(), env,
-                    source_dir=osp.join(results_dir, 'runs',
-                                        row_dir_name(source), f'seed{seed}'),
-                    checkpoint=config['checkpoint'])
-                if args.dry_run:
-                    print(run.describe())
-                else:
-                    derived.append((index, run))
-                continue
-            try:
-                cfg = load_run_config(config, args.cfg_options)
-                schedule = ([] if args.iters is None else
-                            schedule_options(cfg, args.iters))
-                train_options = list(args.cfg_options) + schedule + no_val + (
-                    seed_options(cfg, seed, args.exemplar_rule))
-            except Exception as err:  # recorded as a failed run below
-                setup_error = err
-                train_options = list(args.cfg_options)
-            else:
-                setup_error = None
-            run = BenchmarkRun(name, config, seed, run_dir, train_options,
-                               test_args, list(args.cfg_options),
-                               TOOLS_DIR, os.getcwd(), env)
-            if (args.reuse_from and setup_error is None
-                    and run.state() == 'new'):
-                source = find_reusable_run(
-                    args.reuse_from, seed, config, train_options,
-                    load_run_config, signatures)
-                if source is not None and args.dry_run:
-                    print(f'# {name} seed {seed}: would reuse {source}')
-                    continue
-                if source is not None:
-                    link_run(source, run_dir, name)
-                    print(f'[benchmark] {name} seed {seed}: reused the '
-                          f'finished run {source} (same seed and merged '
-                          'config)', flush=True)
-            if (args.share_stage1 and setup_error is None
-                    and run.state() == 'new'):
-                source = find_stage1_source(
-                    [results_dir, *args.reuse_from], seed, config,
-                    train_options, load_run_config, signatures)
-                if source is not None and args.dry_run:
-                    print(f'# {name} seed {seed}: would start from '
-                          f'{source}/stage1.pth (stage 1 shared)')
-                elif source is not None:
-                    seed_stage1(source, run_dir, stage1_iters_of(
-                        config, train_options, load_run_config))
-                    print(f'[benchmark] {name} seed {seed}: stage 1 shared '
-                          f'from {source}; training stage 2', flush=True)
-            if args.dry_run:
-                print(run.describe() if setup_error is None else
-                      f'# {name} seed {seed}: setup error: {setup_error}')
-                continue
-
-            def exemplar(config=config, opts=train_options,
-                         error=setup_error):
-                if error is not None:
-                    raise error
-                with cache_lock:  # runs share the per-seed memo across jobs
-                    return resolve_exemplar(load_run_config(config, opts),
-                                            cache)
-
-            tasks.append((index, run, exemplar))
-    if args.dry_run:
-        return 0
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [(index, pool.submit(run.run, resolver, machine,
-                                       not args.no_train))
-                   for index, run, resolver in tasks]
-        results = [(index, future.result()) for index, future in futures]
-        futures = [(index, pool.submit(run.run, lambda: None, machine))
-                   for index, run in derived]
-        results += [(index, future.result()) for index, future in futures]
-    records = [dict(name=name, config=config,
-                    runs=[r for i, r in results if i == index])
-               for index, (name, config) in enumerate(rows.items())]
-    settings = dict(seeds=args.seeds, exemplar_rule=args.exemplar_rule,
-                    train_val=args.train_val, iters=args.iters,
-                    jobs=args.jobs,
-                    cfg_options=args.cfg_options, data_root=args.data_root,
-                    split_list=args.split_list,
-                    suite=args.suite, suites_file=args.suites_file,
-                    reuse_from=args.reuse_from,
-                    share_stage1=args.share_stage1)
-    write_summary(results_dir, records, command, machine, settings)
-    n_failed = sum(r['status'] == STATUS_FAILED
-                   for row in records for r in row['runs'])
-    print(f'[benchmark] {sum(len(r["runs"]) for r in records) - n_failed} ok, '
-          f'{n_failed} failed; summary: {osp.join(results_dir, "results.md")}')
-    return 1 if n_failed else 0
+    options = BenchmarkOptions(
+        seeds=args.seeds,
+        results_dir=args.results_dir or osp.join(
+            'work_dirs', 'benchmarks', args.suite or 'custom'),
+        exemplar_rule=args.exemplar_rule, cfg_options=args.cfg_options,
+        data_root=args.data_root, split_list=args.split_list,
+        train_val=args.train_val, iters=args.iters, jobs=args.jobs,
+        no_train=args.no_train, reuse_from=args.reuse_from,
+        share_stage1=args.share_stage1, dry_run=args.dry_run,
+        suite=args.suite, suites_file=args.suites_file)
+    return run_benchmark(rows, options, command, TOOLS_DIR)
 
 
 if __name__ == '__main__':

@@ -9,10 +9,6 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from elseg.utils.benchmark import (BenchmarkRun, check_user_options,
-                                   format_mean_std, load_suites, mean_std,
-                                   parse_rows, results_table, schedule_options,
-                                   seed_options, settle_interrupted)
 from tests.conftest import REPO_ROOT, write_tiny_elnet_config
 
 
@@ -22,162 +18,6 @@ def _load_benchmark_tool():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-# ------------------------------------------------------------ unit tests
-def test_mean_std_and_format_against_hand_numbers():
-    # 80, 90: mean 85, sample variance (25 + 25) / 1 = 50 -> std 7.0711
-    assert mean_std([0.8, 0.9]) == pytest.approx((0.85, 0.0707107), abs=1e-6)
-    assert format_mean_std([0.8, 0.9], scale=100) == '85.00 ± 7.07'
-    # 1, 2, 6: mean 3, variance (4 + 1 + 9) / 2 = 7 -> std 2.6458
-    assert format_mean_std([1, 2, 6], digits=3) == '3.000 ± 2.646'
-    assert mean_std([4.0]) == (4.0, None)
-    assert format_mean_std([0.5], scale=100) == '50.00'
-    assert format_mean_std([]) == '–'
-
-
-def _ok(seed, rv, lv, hd_rv, hd_lv, train, ev):
-    m = {'mDice': (rv + lv) / 2, 'mHD95': (hd_rv + hd_lv) / 2,
-         'Dice.RV': rv, 'HD95.RV': hd_rv, 'Dice.LV': lv, 'HD95.LV': hd_lv}
-    return dict(status='ok', seed=seed, metrics=m, train_time_s=train,
-                eval_time_s=ev, exemplar=dict(id=f'ex{seed}'))
-
-
-def test_results_table_against_hand_numbers():
-    rows = [
-        dict(name='A', runs=[_ok(0, 0.8, 0.6, 2.0, 4.0, 10.0, 2.0),
-                             _ok(1, 0.9, 0.8, 4.0, 4.0, 20.0, 4.0)]),
-        dict(name='B', runs=[_ok(0, 0.5, 0.7, 1.0, 3.0, 5.0, 1.0),
-                             dict(status='failed', seed=1, stage='train')]),
-    ]
-    table = results_table(rows, ['RV', 'LV'], 'mm').splitlines()
-    assert table[0] == ('| Row | Dice RV (%) | Dice LV (%) | mDice (%) | '
-                        'HD95 RV (mm) | HD95 LV (mm) | mHD95 (mm) | n | '
-                        'train s/run | eval s/run |')
-    # A: RV 80/90 -> 85 ± 7.07; LV 60/80 -> 70 ± 14.14; mDice 70/85 ->
-    # 77.5 ± 10.61; HD95 RV 2/4 -> 3 ± 1.41; LV 4/4 -> 4 ± 0; mHD95 3/4 ->
-    # 3.5 ± 0.71; times 15 and 3 s
-    assert table[2] == ('| A | 85.00 ± 7.07 | 70.00 ± 14.14 | 77.50 ± 10.61 | '
-                        '3.00 ± 1.41 | 4.00 ± 0.00 | 3.50 ± 0.71 | 2/2 | '
-                        '15.0 | 3.0 |')
-    # B: one ok run -> the mean alone; n counts the failed run
-    assert table[3] == ('| B | 50.00 | 70.00 | 60.00 | 1.00 | 3.00 | 2.00 | '
-                        '1/2 | 5.0 | 1.0 |')
-
-
-def test_rows_suites_and_option_checks(tmp_path):
-    assert parse_rows(['a/x.py', 'Y=b/x.py']) == {'x': 'a/x.py', 'Y': 'b/x.py'}
-    with pytest.raises(ValueError, match="'x' is given twice"):
-        parse_rows(['a/x.py', 'b/x.py'])
-    with pytest.raises(ValueError, match='randomness.seed=3'):
-        check_user_options(['train_cfg.max_iters=4', 'randomness.seed=3'])
-    suites = load_suites(str(REPO_ROOT / 'configs' / 'benchmarks' /
-                             'acdc_cpu.yaml'))
-    assert {'main', 'table1', 'table3', 'table4_loss',
-            'table4_transforms'} <= set(suites)
-    assert list(suites['table1']) == ['UNet-BS', 'MT-UNet-BS', 'MLDS', 'ELNet']
-    for rows in suites.values():
-        for config in rows.values():
-            if isinstance(config, dict):  # evaluation-only row
-                assert isinstance(rows[config['from']], str), config
-            else:
-                assert (REPO_ROOT / config).is_file(), config
-    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
-                              'acdc_cpu.py'))
-    assert seed_options(cfg, 2, 'central') == [
-        'randomness.seed=2', 'train_dataloader.dataset.exemplar.rule=central',
-        'train_dataloader.dataset.exemplar.seed=2']
-    cfg.train_dataloader.dataset.exemplar = 'patient001_frame01_slice_3'
-    with pytest.raises(ValueError, match='patient001_frame01_slice_3'):
-        seed_options(cfg, 2, 'random')
-    assert seed_options(cfg, 2, 'config') == ['randomness.seed=2']
-
-
-def test_schedule_options_scale_every_length_by_hand():
-    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
-                              'acdc_cpu.py'))
-    # 4000 -> 1000 iterations: factor 1/4; stage 1 2000 -> 500, checkpoint
-    # interval 500 -> 125, the poly LR ends at 1000
-    assert schedule_options(cfg, 1000) == [
-        'train_cfg.max_iters=1000', 'train_cfg.val_interval=1000',
-        'param_scheduler.0.end=1000', 'custom_hooks.0.stage1_iters=500',
-        'default_hooks.checkpoint.interval=125']
-    mlds = Config.fromfile(str(REPO_ROOT / 'configs' / 'baselines' /
-                               'mlds_acdc_cpu.py'))
-    opts = schedule_options(mlds, 3000)  # x 0.75: ramp-up 1000 -> 750
-    assert 'model.consistency_rampup=750' in opts
-    assert not any(o.startswith('custom_hooks') for o in opts)
-    # the options apply as mmengine --cfg-options do (list entries by index)
-    from elseg.utils.benchmark import load_run_config
-    merged = load_run_config(str(REPO_ROOT / 'configs' / 'elnet' /
-                                 'acdc_cpu.py'), schedule_options(cfg, 1000))
-    assert merged.custom_hooks[0].stage1_iters == 500
-    assert merged.custom_hooks[0].type == 'ExemplarTwoStageHook'
-    assert merged.param_scheduler[0].end == 1000
-    with pytest.raises(ValueError, match='got 0'):
-        schedule_options(cfg, 0)
-    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3)
-    with pytest.raises(ValueError, match='max_iters'):
-        schedule_options(cfg, 10)
-
-
-def test_suites_file_derived_rows(tmp_path):
-    good = tmp_path / 'suites.yaml'
-    good.write_text(
-        'suites:\n  s:\n    A: a.py\n'
-        '    A+LCC: {from: A, test_args: [--largest-cc]}\n'
-        '    A-Ns: {from: A, checkpoint: stage1.pth}\n')
-    rows = load_suites(str(good))['s']
-    assert rows == {'A': 'a.py',
-                    'A+LCC': {'from': 'A', 'checkpoint': None,
-                              'test_args': ['--largest-cc']},
-                    'A-Ns': {'from': 'A', 'checkpoint': 'stage1.pth',
-                             'test_args': []}}
-    for body, match in (
-            ('    B: {from: A}\n    A: a.py\n', "from='A' must name a training"),
-            ('    A: a.py\n    B: {from: A, ckpt: x}\n', "unknown keys.*ckpt"),
-            ('    A: a.py\n    B: {from: A, checkpoint: ../x.pth}\n',
-             'file name in the source run folder'),
-            ('    A: a.py\n    B: {from: A, test_args: --tta}\n',
-             'list of strings')):
-        bad = tmp_path / 'bad.yaml'
-        bad.write_text('suites:\n  s:\n' + body)
-        with pytest.raises(ValueError, match=match):
-            load_suites(str(bad))
-
-
-def test_run_state_decides_skip_evaluate_resume(tmp_path):
-    run = BenchmarkRun('r', 'c.py', 0, str(tmp_path / 'run'), ['a=1'], [], [],
-                       str(REPO_ROOT / 'tools'), str(REPO_ROOT))
-    assert run.state() == 'new'
-    (tmp_path / 'run').mkdir()
-    (tmp_path / 'run' / 'iter_2.pth').write_bytes(b'x')
-    assert run.state() == 'resume'
-    assert '--resume' in run.describe()
-    (tmp_path / 'run' / 'last_checkpoint').write_text(
-        str(tmp_path / 'run' / 'iter_2.pth'))
-    (tmp_path / 'run' / 'attempts.json').write_text(
-        json.dumps([dict(returncode=0, wall_s=1.0)]))
-    assert run.state() == 'evaluate'
-    assert 'train.py' not in run.describe()
-    (tmp_path / 'run' / 'result.json').write_text('{}')
-    assert run.state() == 'done'
-
-
-def test_settle_interrupted_counts_a_killed_attempt(tmp_path):
-    log = tmp_path / 'bench_train.log'
-    log.write_text('Iter(train) [ 250/1000]\n')
-    os.utime(log, (1600.0, 1600.0))  # the killed process's last log line
-    attempts = [dict(returncode=0, wall_s=30.0, started=900.0),
-                dict(returncode=None, wall_s=None, started=1000.0)]
-    settle_interrupted(attempts, str(log))
-    assert attempts[0] == dict(returncode=0, wall_s=30.0, started=900.0)
-    assert attempts[1]['wall_s'] == 600.0 and attempts[1]['interrupted']
-    assert attempts[1]['returncode'] == -1  # never counts as trained
-    # no log at all: nothing measurable, 0 s rather than a guess
-    missing = [dict(returncode=None, wall_s=None, started=1000.0)]
-    assert settle_interrupted(missing, str(tmp_path / 'none'))[0][
-        'wall_s'] == 0.0
 
 
 # ------------------------------------------------------- end to end
@@ -392,27 +232,6 @@ def test_bench_speed_smoke_on_generated_phantom(tmp_path):
     assert res['data']['esm_vs_plain'] == pytest.approx(
         res['data']['samples_per_s'] / res['data']['plain_samples_per_s'])
     assert 'PCEM overhead' in (out / 'speed.md').read_text()
-
-
-def test_train_log_stats_against_hand_numbers(tmp_path):
-    from elseg.utils.benchmark import train_log_stats
-    with pytest.raises(FileNotFoundError, match='scalars.json'):
-        train_log_stats(str(tmp_path))
-    vis = tmp_path / '20260101_000000' / 'vis_data'
-    vis.mkdir(parents=True)
-    rows = [(10, 9.0, 100), (20, 1.0, 300), (30, 3.0, 200), (40, 2.0, 250),
-            (50, 7.0, 280), (60, 4.0, 260), (70, 6.0, 270)]
-    (vis / 'scalars.json').write_text('\n'.join(
-        json.dumps(dict(iter=i, time=t, memory=m, loss=0.1))
-        for i, t, m in rows) + '\n' + json.dumps(dict(mDice=0.5, step=70)))
-    stats = train_log_stats(str(tmp_path), stage1_iters=40)
-    # warm-up interval (iter 10) dropped: all = median(1,3,2,7,4,6) = 3.5;
-    # stage 1 = iters 20-40: median(1,3,2) = 2; stage 2 = iters 50-70 minus
-    # its first interval: median(4, 6) = 5; peak memory over every record
-    assert stats == dict(s_per_iter=3.5, s_per_iter_stage1=2.0,
-                         s_per_iter_stage2=5.0, peak_memory_mb=300,
-                         intervals=7)
-    assert train_log_stats(str(tmp_path))['s_per_iter_stage2'] is None
 
 
 @pytest.mark.slow

@@ -28,8 +28,8 @@ import time
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-from elseg.utils.benchmark import (load_run_config, machine_info,  # noqa: E402
-                                   schedule_options, train_log_stats)
+from elseg.benchmark import (load_run_config, machine_info,  # noqa: E402
+                             schedule_options, train_log_stats)
 
 
 def parse_args(argv=None):

@@ -6,9 +6,9 @@ import shlex
 
 import pytest
 
-from elseg.utils.benchmark import load_run_config
-from elseg.utils.benchmark_reuse import (config_signature, find_reusable_run,
-                                         link_run)
+from elseg.benchmark.run_options import load_run_config
+from elseg.benchmark.run_reuse import (config_signature, find_reusable_run,
+                                       link_run)
 
 BS = 'configs/elnet/ablations/acdc_cpu_bs.py'
 UNET_BS = 'configs/baselines/unet_bs_acdc_cpu.py'  # the same training

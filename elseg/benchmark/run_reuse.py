@@ -25,12 +25,18 @@ import shutil
 from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
                     Tuple)
 
-from elseg.utils.benchmark import (STATUS_OK, _read_json, _write_json,
-                                   has_checkpoint)
+from .run_folder import STATUS_OK, has_checkpoint, read_json, write_json
 
 
-def _train_options(result: dict) -> List[str]:
-    """The ``--cfg-options`` of a run's first training command."""
+def train_options_of(result: dict) -> List[str]:
+    """The ``--cfg-options`` of a run's first training command.
+
+    Args:
+        result (dict): The run's ``result.json`` record.
+
+    Returns:
+        list[str]: The ``KEY=VALUE`` options (none without a command).
+    """
     commands = (result.get('commands') or {}).get('train') or []
     if not commands:
         return []
@@ -48,7 +54,7 @@ def config_signature(config: str, options: Sequence[str],
         config (str): Config path.
         options (Sequence[str]): ``KEY=VALUE`` training options.
         loader (Callable): ``(config, options) -> mmengine Config``
-            (:func:`elseg.utils.benchmark.load_run_config`).
+            (:func:`elseg.benchmark.run_options.load_run_config`).
 
     Returns:
         str: JSON of the merged config dict (sorted keys), ``work_dir``
@@ -98,7 +104,7 @@ def find_reusable_run(reuse_dirs: Sequence[str], seed: int, config: str,
     for run_dir, result in finished_runs(reuse_dirs, seed):
         if wanted is None:
             wanted = signature(config, options)
-        if signature(result['config'], _train_options(result)) == wanted:
+        if signature(result['config'], train_options_of(result)) == wanted:
             return run_dir
     return None
 
@@ -122,7 +128,7 @@ def finished_runs(results_dirs: Sequence[str],
         pattern = osp.join(results_dir, 'runs', '*', f'seed{seed}',
                            'result.json')
         for path in sorted(glob.glob(pattern)):
-            result = _read_json(path) or {}
+            result = read_json(path) or {}
             if (result.get('status') != STATUS_OK or result.get('seed') != seed
                     or result.get('source')  # evaluation-only row
                     or not osp.isfile(result.get('config', ''))):
@@ -163,14 +169,14 @@ def link_run(source_dir: str, run_dir: str, row: str) -> dict:
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(source_dir, staging, copy_function=link_or_copy)
     result_path = osp.join(staging, 'result.json')
-    record = _read_json(result_path)
+    record = read_json(result_path)
     os.remove(result_path)  # a hard link: never write through it
     src_abs, dst_abs = osp.abspath(source_dir), osp.abspath(run_dir)
     ckpt = record.get('checkpoint')
     if isinstance(ckpt, str) and osp.abspath(ckpt).startswith(src_abs):
         record['checkpoint'] = dst_abs + osp.abspath(ckpt)[len(src_abs):]
     record.update(row=row, run_dir=run_dir, reused_from=source_dir)
-    _write_json(record, result_path)
+    write_json(record, result_path)
     if osp.isdir(run_dir):  # logs of a failed start at most: replaced
         shutil.rmtree(run_dir)
     os.makedirs(osp.dirname(osp.abspath(run_dir)), exist_ok=True)

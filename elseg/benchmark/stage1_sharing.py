@@ -20,10 +20,9 @@ import os
 import os.path as osp
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from elseg.utils.benchmark import STAGE1_MARKER, _write_json, has_checkpoint
-from elseg.utils.benchmark_reuse import (_train_options, finished_runs,
-                                         link_or_copy)
 from elseg.utils.checkpoint import atomic_write_bytes
+from .run_folder import STAGE1_MARKER, has_checkpoint, write_json
+from .run_reuse import finished_runs, link_or_copy, train_options_of
 
 #: ``train_dataloader.dataset`` keys read only in stage 2.
 STAGE2_DATASET_KEYS = ('min_confidence', )
@@ -107,7 +106,7 @@ def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,
         if (result.get('stage1_from')
                 or not osp.isfile(osp.join(run_dir, 'stage1.pth'))):
             continue
-        if signature(result['config'], _train_options(result)) == wanted:
+        if signature(result['config'], train_options_of(result)) == wanted:
             return run_dir
     return None
 
@@ -142,7 +141,7 @@ def seed_stage1(source_dir: str, run_dir: str, stage1_iters: int) -> dict:
     for dst in (osp.join(run_dir, 'stage1.pth'), ckpt):
         link_or_copy(src, dst)
     marker = dict(stage1_from=source_dir, stage1_iters=int(stage1_iters))
-    _write_json(marker, osp.join(run_dir, STAGE1_MARKER))
+    write_json(marker, osp.join(run_dir, STAGE1_MARKER))
     # last: only a complete seed makes the run resumable
     atomic_write_bytes(ckpt.encode(), osp.join(run_dir, 'last_checkpoint'))
     return marker

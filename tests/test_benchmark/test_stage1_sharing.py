@@ -6,9 +6,9 @@ import shlex
 
 import pytest
 
-from elseg.utils.benchmark import load_run_config
-from elseg.utils.benchmark_stage1 import (find_stage1_source, seed_stage1,
-                                          stage1_iters_of, stage1_signature)
+from elseg.benchmark.run_options import load_run_config
+from elseg.benchmark.stage1_sharing import (find_stage1_source, seed_stage1,
+                                            stage1_iters_of, stage1_signature)
 
 BEST = 'configs/elnet/acdc_cpu_systole_pcem_s2.py'
 PL_CONF = 'configs/elnet/ablations/acdc_cpu_systole_pcem_s2_pl_conf.py'

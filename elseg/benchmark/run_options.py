@@ -1,0 +1,210 @@
+"""The options that make one benchmark run: seed, exemplar, schedule.
+
+A run is a config plus ``--cfg-options``: the user's, then the schedule
+options of ``--iters`` (:func:`schedule_options`), the seed and exemplar of
+``--seeds`` / ``--exemplar-rule`` (:func:`seed_options`).
+:func:`load_run_config` merges them as ``tools/train.py`` does, and
+:func:`resolve_exemplar` says which slice that run trains from.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence
+
+#: ``--exemplar-rule`` value that keeps the config's own exemplar setting.
+KEEP_CONFIG_EXEMPLAR = 'config'
+#: Dotted config keys the benchmark sets itself for every seed.
+RESERVED_KEYS = ('randomness.seed', 'train_dataloader.dataset.exemplar')
+
+
+def parse_cfg_options(options: Sequence[str]) -> Dict[str, Any]:
+    """Parse ``KEY=VALUE`` strings as ``--cfg-options`` (mmengine DictAction).
+
+    Args:
+        options (Sequence[str]): ``KEY=VALUE`` items, e.g.
+            ``['train_cfg.max_iters=20', 'model.x=[1,2]']``.
+
+    Returns:
+        dict: dotted key -> parsed value (numbers, lists, tuples, strings).
+
+    Raises:
+        ValueError: An item without ``=``.
+    """
+    from mmengine.config import DictAction
+    out: Dict[str, Any] = {}
+    for item in options:
+        key, sep, val = item.partition('=')
+        if not sep:
+            raise ValueError(f'cfg option must be KEY=VALUE, got {item!r}.')
+        out[key] = DictAction._parse_iterable(val)
+    return out
+
+
+def check_user_options(options: Sequence[str]) -> None:
+    """Refuse ``--cfg-options`` that would override the per-seed settings.
+
+    Args:
+        options (Sequence[str]): The user's ``KEY=VALUE`` options.
+
+    Raises:
+        ValueError: An option sets ``randomness.seed`` or the exemplar.
+    """
+    for item in options:
+        key = item.partition('=')[0]
+        if any(key == k or key.startswith(k + '.') for k in RESERVED_KEYS):
+            raise ValueError(
+                f'--cfg-options {item!r} conflicts with the benchmark, which '
+                'sets randomness.seed and the exemplar from --seeds and '
+                f'--exemplar-rule (use --exemplar-rule {KEEP_CONFIG_EXEMPLAR} '
+                "to keep the config's exemplar).")
+
+
+def seed_options(cfg, seed: int, rule: str) -> List[str]:
+    """The ``--cfg-options`` that make run ``seed`` of a config.
+
+    Args:
+        cfg (mmengine.Config): The config (after the user's options).
+        seed (int): The seed.
+        rule (str): Exemplar rule ('random', 'central', 'largest_area'), or
+            ``'config'`` to keep the config's exemplar.
+
+    Returns:
+        list[str]: ``randomness.seed=<seed>`` and, unless ``rule='config'``,
+        ``train_dataloader.dataset.exemplar.rule=<rule>`` and
+        ``train_dataloader.dataset.exemplar.seed=<seed>`` (merged into the
+        config's exemplar dict, so e.g. Synapse's ``slice_dir`` is kept).
+
+    Raises:
+        ValueError: A rule other than 'config' for a config whose exemplar is a
+            fixed slice id or a ``dict(file=...)``.
+    """
+    opts = [f'randomness.seed={seed}']
+    if rule == KEEP_CONFIG_EXEMPLAR:
+        return opts
+    exemplar = cfg.train_dataloader.dataset.get('exemplar')
+    if not isinstance(exemplar, dict) or 'file' in exemplar:
+        raise ValueError(
+            f'The config fixes its exemplar ({exemplar!r}); --exemplar-rule '
+            f'{rule!r} needs a dict(rule=..., seed=...) exemplar. Pass '
+            f'--exemplar-rule {KEEP_CONFIG_EXEMPLAR} to keep it.')
+    return opts + [f'train_dataloader.dataset.exemplar.rule={rule}',
+                   f'train_dataloader.dataset.exemplar.seed={seed}']
+
+
+def schedule_options(cfg, iters: int) -> List[str]:
+    """The ``--cfg-options`` that retrain a config for ``iters`` iterations.
+
+    Everything tied to the schedule's length scales with it, so a shorter
+    budget keeps the config's proportions: ``train_cfg.max_iters`` (and
+    ``val_interval``, capped), the ``begin``/``end`` of iteration-based
+    ``param_scheduler`` entries, ``stage1_iters`` of an
+    ``ExemplarTwoStageHook`` (the stage switch stays at the same fraction), a
+    mean teacher's ``model.consistency_rampup`` and the checkpoint interval.
+
+    Args:
+        cfg (mmengine.Config): The run's config (user options merged).
+        iters (int): New number of training iterations.
+
+    Returns:
+        list[str]: ``KEY=VALUE`` options (list entries addressed by index,
+        e.g. ``custom_hooks.0.stage1_iters=1000``, as mmengine's
+        ``--cfg-options`` accepts).
+
+    Raises:
+        ValueError: ``iters`` < 1, or a config without an iteration-based
+            ``train_cfg.max_iters``.
+    """
+    if not isinstance(iters, int) or iters < 1:
+        raise ValueError(f'--iters must be a positive integer, got {iters!r}.')
+    old = cfg.get('train_cfg', {}).get('max_iters')
+    if not isinstance(old, int) or old < 1:
+        raise ValueError(
+            'The config has no iteration-based train_cfg.max_iters (got '
+            f'{old!r}); --iters only rescales IterBasedTrainLoop configs.')
+    factor = iters / old
+
+    def scaled(value: int) -> int:
+        return max(1, int(round(value * factor)))
+
+    opts = [f'train_cfg.max_iters={iters}']
+    if cfg.train_cfg.get('val_interval') is not None:
+        opts.append('train_cfg.val_interval='
+                    f'{min(iters, scaled(cfg.train_cfg.val_interval))}')
+    schedulers = cfg.get('param_scheduler') or []
+    if isinstance(schedulers, dict):
+        schedulers = [schedulers]
+        prefixes = ['param_scheduler']
+    else:
+        prefixes = [f'param_scheduler.{i}' for i in range(len(schedulers))]
+    for prefix, sched in zip(prefixes, schedulers):
+        if sched.get('by_epoch', True):
+            continue
+        for key in ('begin', 'end'):
+            if isinstance(sched.get(key), int) and sched[key] > 0:
+                opts.append(f'{prefix}.{key}={min(iters, scaled(sched[key]))}')
+    for i, hook in enumerate(cfg.get('custom_hooks') or []):
+        if isinstance(hook.get('stage1_iters'), int):
+            opts.append(f'custom_hooks.{i}.stage1_iters='
+                        f"{min(iters - 1, scaled(hook['stage1_iters']))}")
+    rampup = cfg.get('model', {}).get('consistency_rampup')
+    if isinstance(rampup, int) and rampup > 0:
+        opts.append(f'model.consistency_rampup={scaled(rampup)}')
+    ckpt = cfg.get('default_hooks', {}).get('checkpoint') or {}
+    if isinstance(ckpt.get('interval'), int) and ckpt['interval'] > 0:
+        opts.append('default_hooks.checkpoint.interval='
+                    f"{min(iters, scaled(ckpt['interval']))}")
+    return opts
+
+
+def load_run_config(config: str, options: Sequence[str]):
+    """``Config.fromfile(config)`` with ``KEY=VALUE`` options merged.
+
+    Args:
+        config (str): Config path.
+        options (Sequence[str]): ``KEY=VALUE`` options, merged as
+            ``--cfg-options`` are.
+
+    Returns:
+        mmengine.Config: The merged config.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(parse_cfg_options(options))
+    return cfg
+
+
+def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
+    """The exemplar slice a config trains on, chosen as the dataset does.
+
+    Mirrors ``ExemplarLearningDataset._init_exemplar``: a slice id, a
+    ``dict(file=...)`` or ``select_exemplar(**exemplar, data_root=<wrapped
+    dataset's data_root>)``.
+
+    Args:
+        cfg (mmengine.Config): The run's config (all options merged).
+        cache (dict, optional): Memo of ``select_exemplar`` calls (rows share
+            the exemplar of a seed; choosing it reads every training label).
+
+    Returns:
+        dict: ``id`` (slice id) and ``spec`` (the config's exemplar setting).
+    """
+    from elseg.datasets import read_exemplar_file, select_exemplar
+    dataset = cfg.train_dataloader.dataset
+    exemplar = dataset.get('exemplar')
+    if isinstance(exemplar, dict):
+        spec = exemplar.to_dict() if hasattr(exemplar, 'to_dict') else dict(
+            exemplar)
+        if 'file' in spec:
+            return dict(id=read_exemplar_file(spec['file'])['slice_id'],
+                        spec=spec)
+        kwargs = dict(spec)
+        kwargs.setdefault('data_root', dataset.dataset.data_root)
+        key = json.dumps(kwargs, sort_keys=True, default=str)
+        if cache is None or key not in cache:
+            chosen = select_exemplar(**kwargs)
+            if cache is None:
+                return dict(id=chosen, spec=spec)
+            cache[key] = chosen
+        return dict(id=cache[key], spec=spec)
+    return dict(id=str(exemplar), spec=exemplar)

@@ -1,0 +1,33 @@
+"""elseg.benchmark.run_options: the schedule options of ``--iters``."""
+import pytest
+from mmengine.config import Config
+
+from elseg.benchmark.run_options import load_run_config, schedule_options
+from tests.conftest import REPO_ROOT
+
+
+def test_schedule_options_scale_every_length_by_hand():
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
+                              'acdc_cpu.py'))
+    # 4000 -> 1000 iterations: factor 1/4; stage 1 2000 -> 500, checkpoint
+    # interval 500 -> 125, the poly LR ends at 1000
+    assert schedule_options(cfg, 1000) == [
+        'train_cfg.max_iters=1000', 'train_cfg.val_interval=1000',
+        'param_scheduler.0.end=1000', 'custom_hooks.0.stage1_iters=500',
+        'default_hooks.checkpoint.interval=125']
+    mlds = Config.fromfile(str(REPO_ROOT / 'configs' / 'baselines' /
+                               'mlds_acdc_cpu.py'))
+    opts = schedule_options(mlds, 3000)  # x 0.75: ramp-up 1000 -> 750
+    assert 'model.consistency_rampup=750' in opts
+    assert not any(o.startswith('custom_hooks') for o in opts)
+    # the options apply as mmengine --cfg-options do (list entries by index)
+    merged = load_run_config(str(REPO_ROOT / 'configs' / 'elnet' /
+                                 'acdc_cpu.py'), schedule_options(cfg, 1000))
+    assert merged.custom_hooks[0].stage1_iters == 500
+    assert merged.custom_hooks[0].type == 'ExemplarTwoStageHook'
+    assert merged.param_scheduler[0].end == 1000
+    with pytest.raises(ValueError, match='got 0'):
+        schedule_options(cfg, 0)
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3)
+    with pytest.raises(ValueError, match='max_iters'):
+        schedule_options(cfg, 10)
