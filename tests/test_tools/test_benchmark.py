@@ -228,6 +228,8 @@ def test_bench_speed_smoke_on_generated_phantom(tmp_path):
     assert res['eval']['volumes'] == 1 and res['eval']['s_per_volume'] > 0
     assert res['eval']['unet_s_per_volume'] > 0
     assert res['eval']['elnet_vs_unet'] > 0
+    # the two models take turns volume by volume (interleaved)
+    assert res['eval']['interleaved'] and res['eval']['elnet_vs_unet_paired'] > 0
     assert res['data']['plain_samples_per_s'] > 0
     assert res['data']['esm_vs_plain'] == pytest.approx(
         res['data']['samples_per_s'] / res['data']['plain_samples_per_s'])

@@ -26,7 +26,8 @@ Writes ``speed.json`` and ``speed.md`` (a markdown snippet) into ``--out``:
 * Evaluation seconds per volume as in tools/test.py: the test dataloader
   (one process) + slice-wise inference + ``MedicalVolumeMetric`` on the first
   ``--eval-volumes`` volumes of the split list (random weights unless
-  ``--checkpoint``).
+  ``--checkpoint``), ELNet's model and the plain ``EncoderDecoder`` taking
+  turns volume by volume (interleaved, as the training steps).
 
 It runs on the config's data (ACDC) when the data root exists, else on a
 phantom it generates under ``--out/phantom`` (``make_phantom``).
@@ -240,7 +241,16 @@ def bench_data(cfg: Config, dataset, args: argparse.Namespace) -> dict:
 
 
 def bench_eval(cfg: Config, args: argparse.Namespace) -> dict:
-    """Seconds per volume of tools/test.py-style evaluation."""
+    """Seconds per volume of tools/test.py-style evaluation, interleaved.
+
+    ELNet's model and mmseg's ``EncoderDecoder`` (same weights) evaluate the
+    same volumes taking turns, volume by volume, the order alternating, so load
+    changes during the measurement hit both alike (timed one after the other,
+    their ratio was load noise). Each turn is what tools/test.py does for one
+    volume: load its slices (dataloader, one process), segment them, score
+    the volume (``MedicalVolumeMetric``). ``mDice`` is the mean of the
+    per-volume scores.
+    """
     from mmengine.evaluator import Evaluator
     from mmengine.runner import Runner, load_checkpoint
     from mmseg.registry import METRICS, MODELS
@@ -249,41 +259,55 @@ def bench_eval(cfg: Config, args: argparse.Namespace) -> dict:
     split = ds_cfg.split_list
     with open(split if osp.isabs(split) else osp.join(root, split)) as f:
         ids = [line.strip() for line in f if line.strip()][:args.eval_volumes]
-    split_path = osp.abspath(osp.join(args.out, 'bench_eval.list'))
-    with open(split_path, 'w') as f:
-        f.write('\n'.join(ids) + '\n')
-    loader_cfg = copy.deepcopy(cfg.test_dataloader)
-    loader_cfg.update(num_workers=0, persistent_workers=False)
-    loader_cfg.dataset.split_list = split_path
-    loader = Runner.build_dataloader(loader_cfg, seed=args.seed)
+    loaders = []
+    for k, vid in enumerate(ids):  # one loader per volume, for the turns
+        split_path = osp.abspath(osp.join(args.out, f'bench_eval_{k}.list'))
+        with open(split_path, 'w') as f:
+            f.write(vid + '\n')
+        loader_cfg = copy.deepcopy(cfg.test_dataloader)
+        loader_cfg.update(num_workers=0, persistent_workers=False)
+        loader_cfg.dataset.split_list = split_path
+        loaders.append(Runner.build_dataloader(loader_cfg, seed=args.seed))
     configs = model_configs(cfg)
-    out = dict(volumes=len(ids), weights=args.checkpoint or 'random')
-    for name in ('elnet', 'unet'):  # same weights, ELNet's vs mmseg's model
+    names = ['elnet', 'unet']  # same weights, ELNet's vs mmseg's model
+    models, evaluators = {}, {}
+    for name in names:
         torch.manual_seed(args.seed)
-        model = MODELS.build(ConfigDict(configs[name]))
+        models[name] = MODELS.build(ConfigDict(configs[name]))
         if args.checkpoint:
-            load_checkpoint(model, args.checkpoint, map_location='cpu',
+            load_checkpoint(models[name], args.checkpoint, map_location='cpu',
                             strict=False)
-        model.eval()
-        evaluator = Evaluator(METRICS.build(dict(cfg.test_evaluator)))
-        evaluator.dataset_meta = loader.dataset.metainfo
-        with torch.no_grad():
-            model.test_step(next(iter(loader)))  # warm-up, not scored
-            start = time.perf_counter()
-            n_slices = 0
-            for batch in loader:
-                evaluator.process(model.test_step(batch), batch)
-                n_slices += len(batch['inputs'])
-            scores = evaluator.evaluate(len(loader.dataset))
-            total = time.perf_counter() - start
-        if name == 'elnet':
-            out.update(slices=n_slices, total_s=total,
-                       s_per_volume=total / len(ids), mDice=scores['mDice'])
-        else:
-            out.update(unet_s_per_volume=total / len(ids),
-                       unet_mDice=scores['mDice'])
-    out['elnet_vs_unet'] = out['s_per_volume'] / out['unet_s_per_volume']
-    return out
+        models[name].eval()
+        evaluators[name] = Evaluator(METRICS.build(dict(cfg.test_evaluator)))
+        evaluators[name].dataset_meta = loaders[0].dataset.metainfo
+    times: Dict[str, List[float]] = {name: [] for name in names}
+    dice: Dict[str, List[float]] = {name: [] for name in names}
+    n_slices = 0
+    with torch.no_grad():
+        for name in names:  # warm-up, not scored
+            models[name].test_step(next(iter(loaders[0])))
+        for k, loader in enumerate(loaders):
+            for name in (names if k % 2 == 0 else names[::-1]):
+                start = time.perf_counter()
+                n = 0
+                for batch in loader:
+                    evaluators[name].process(models[name].test_step(batch),
+                                             batch)
+                    n += len(batch['inputs'])
+                scores = evaluators[name].evaluate(n)
+                times[name].append(time.perf_counter() - start)
+                dice[name].append(scores['mDice'])
+            n_slices += n
+    total, unet_total = sum(times['elnet']), sum(times['unet'])
+    return dict(
+        volumes=len(ids), weights=args.checkpoint or 'random',
+        interleaved=True, slices=n_slices, total_s=total,
+        s_per_volume=total / len(ids), mDice=statistics.mean(dice['elnet']),
+        unet_s_per_volume=unet_total / len(ids),
+        unet_mDice=statistics.mean(dice['unet']),
+        elnet_vs_unet=total / unet_total,
+        elnet_vs_unet_paired=statistics.median(
+            a / b for a, b in zip(times['elnet'], times['unet'])))
 
 
 def machine_info() -> dict:
@@ -332,8 +356,10 @@ def markdown(res: dict) -> str:
         '',
         f"Evaluation (tools/test.py-style, {ev['weights']} weights): ELNet "
         f"{ev['s_per_volume']:.2f} s/volume vs mmseg UNet EncoderDecoder "
-        f"{ev['unet_s_per_volume']:.2f} s/volume ({ev['elnet_vs_unet']:.2f}x; "
-        f"{ev['volumes']} volumes, {ev['slices']} slices).", '']
+        f"{ev['unet_s_per_volume']:.2f} s/volume ({ev['elnet_vs_unet']:.2f}x, "
+        f"median of per-volume ratios {ev['elnet_vs_unet_paired']:.2f}x; "
+        f"{ev['volumes']} volumes, {ev['slices']} slices, the two models "
+        'taking turns volume by volume).', '']
     if ev['weights'] == 'random':
         lines[-2] += (' Random weights predict mostly empty maps, so HD95 is '
                       'cheap: pass --checkpoint for a trained model\'s time.')
