@@ -199,3 +199,24 @@ def test_infer_bad_input_exits_2_and_writes_nothing(tmp_path, trained, capsys):
     assert repr(str(tmp_path / 'new' / 'b.nii.gz')) in err
     assert 'single-channel 3D' in err
     assert not (tmp_path / 'pred').exists()
+
+
+def test_own_data_config_trains_from_the_annotated_slice(tmp_path, capsys):
+    """configs/elnet/own_data_cpu.py over a converted folder: the exemplar is
+    the annotated slice and every other training slice is unlabelled."""
+    from mmengine.config import Config
+    from mmseg.registry import DATASETS
+
+    from tests.conftest import REPO_ROOT
+    user_folder(tmp_path / 'src')
+    convert(tmp_path, '--exemplar-label',
+            str(tmp_path / 'src' / 'annotation.nii.gz'), '--exemplar-case', '2')
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs/elnet/own_data_cpu.py'))
+    root = str(tmp_path / 'out')
+    cfg.train_dataloader.dataset.dataset.data_root = root
+    cfg.train_dataloader.dataset.exemplar = dict(file=root + '/exemplar.json')
+    ds = DATASETS.build(cfg.train_dataloader.dataset)
+    assert ds.exemplar_id == '2_slice_3'
+    assert set(np.unique(ds.exemplar_label)) == {0, 1, 2}
+    assert len(ds.unlabeled_infos) == 3 * Z - 1
+    assert ds[0]['inputs'].shape == (1, 128, 128)

@@ -1,0 +1,28 @@
+# ELNet at the CPU budget (elnet/chaos_cpu.py: UNet base 16, 128x128, 2000 + 2000
+# iterations, no horizontal flips) on YOUR NIfTI volumes, converted with
+#   python tools/convert_nifti.py my_scans --out data/mine --modality MRI \
+#       --classes liver=1 spleen=2 --exemplar-label my_scans/label_3.nii.gz --val-ids 7
+# which writes data/mine/exemplar.json (the one annotated slice). Edit the two lines
+# below: data_root = the --out folder, num_classes = 1 + the number of --classes.
+# No labelled validation scans? Add
+#   --cfg-options val_cfg=None val_dataloader=None val_evaluator=None
+# to tools/train.py. Organs with a left/right twin: see elnet/ablations/
+# chaos_cpu_flip_swap.py for flips that swap their labels.
+_base_ = ['./chaos_cpu.py']
+data_root = 'data/mine'
+num_classes = 3
+model = dict(decode_head=dict(num_classes=num_classes))
+train_dataloader = dict(dataset=dict(
+    dataset=dict(data_root=data_root),
+    exemplar=dict(_delete_=True, file=data_root + '/exemplar.json'),
+    num_classes=num_classes))
+test_pipeline = [
+    dict(type='LoadMedicalSlice', load_label=False),
+    dict(type='Resize', scale={{_base_.crop_size}}, keep_ratio=False),
+    dict(type='LoadMedicalSlice', load_image=False, num_classes=num_classes),
+    dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}}),
+]
+val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(_delete_=True, type='MedicalVolumeMetric')
+test_evaluator = val_evaluator
