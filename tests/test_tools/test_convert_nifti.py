@@ -220,3 +220,16 @@ def test_own_data_config_trains_from_the_annotated_slice(tmp_path, capsys):
     assert set(np.unique(ds.exemplar_label)) == {0, 1, 2}
     assert len(ds.unlabeled_infos) == 3 * Z - 1
     assert ds[0]['inputs'].shape == (1, 128, 128)
+
+
+def test_select_exemplar_uses_the_converted_class_count(tmp_path, capsys):
+    """Only z=1 shows all 4 organs; --num-classes defaults to dataset.json's 5
+    (with ACDC's 4, largest_area would take z=0, which has no spleen)."""
+    from tests.test_datasets.test_nifti_slice_dataset import make_root
+    root = make_root(tmp_path)
+    tool = load_tool('select_exemplar')
+    tool.main([str(root), '--rule', 'largest_area'])
+    # cases 1 and 2 are the same scan: the tie goes to the larger id
+    assert capsys.readouterr().out.strip() == '2_slice_2'
+    tool.main([str(root), '--rule', 'largest_area', '--num-classes', '4'])
+    assert capsys.readouterr().out.strip() == '2_slice_1'

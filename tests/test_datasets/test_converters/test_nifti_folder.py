@@ -260,3 +260,40 @@ def test_refuses_a_non_empty_output(tmp_path):
         convert_nifti(str(tmp_path / 'src'), str(tmp_path / 'out'),
                       modality='MRI', classes=CLASSES)
     assert [p.name for p in (tmp_path / 'out').iterdir()] == ['keep.txt']
+
+
+@pytest.mark.parametrize('meta,fix', [
+    ({'channel_names': {'0': 'MRI'}}, 'or pass --classes'),
+    ({'labels': {'background': 0, 'organ': [1, 2]},
+      'channel_names': {'0': 'MRI'}}, 'region labels (lists)'),
+    ({'labels': {'background': 0, 'liver': 1},
+      'channel_names': {'0': 'T2', '1': 'ADC'}}, 'single-channel'),
+])
+def test_nnunet_bad_dataset_json(tmp_path, meta, fix):
+    img, lab = scan()
+    src = tmp_path / 'raw'
+    save(src / 'imagesTr' / 'c_0000.nii.gz', img, RAS)
+    save(src / 'labelsTr' / 'c.nii.gz', lab, RAS)
+    (src / 'dataset.json').write_text(json.dumps(meta))
+    with pytest.raises(ValueError) as err:
+        convert_nifti(str(src), str(tmp_path / 'out'))
+    assert repr(str(src / 'dataset.json')) in str(err.value)
+    assert fix in str(err.value)
+    assert not (tmp_path / 'out').exists()
+
+
+def test_nnunet_label_id_outside_dataset_json(tmp_path):
+    img, lab = scan()  # ids 1 and 7; dataset.json names 1 only
+    src = tmp_path / 'raw'
+    save(src / 'imagesTr' / 'c_0000.nii.gz', img, RAS)
+    save(src / 'labelsTr' / 'c.nii.gz', lab, RAS)
+    (src / 'dataset.json').write_text(json.dumps(
+        {'labels': {'background': 0, 'liver': 1},
+         'channel_names': {'0': 'MRI'}}))
+    with pytest.raises(ValueError, match=r"holds label id\(s\) \[7\]"):
+        convert_nifti(str(src), str(tmp_path / 'out'))
+    meta = convert_nifti(str(src), str(tmp_path / 'out'),
+                         other_ids_to_background=True)
+    assert meta['classes'] == ['background', 'liver']
+    with h5py.File(tmp_path / 'out' / 'data' / 'slices' / 'c_slice_1.h5') as f:
+        assert not f['label'][()].any()  # the spleen voxel (7) became 0
