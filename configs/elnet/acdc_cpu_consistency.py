@@ -4,7 +4,7 @@
 # stream gets ESM's scale/intensity jitter (SegScaleIntensity). Stage 2 keeps the
 # fixed pseudo labels of N_s (L_u) on top of the consistency losses.
 # Batch 8 = on average 1 exemplar + 3 synthetic + 4 unlabelled.
-_base_ = ['./acdc_cpu_systole_pcem_s2.py', '../_base_/models/consistency_unet.py']
+_base_ = ['./acdc_cpu_systole_pcem_s2.py', '../_base_/models/consistency.py']
 model = dict(type='ConsistencyEncoderDecoder',
              consistency={{_base_.consistency}})
 train_dataloader = dict(dataset=dict(

@@ -109,3 +109,36 @@ def test_num_classes_checked_against_classes_and_exemplar(phantom_root,
         build_exemplar_dataset(root, exemplar=sid)
     assert f"Exemplar '{sid}' ({path}) has label values [9] outside the 4 " \
         'classes (0..3, ignore 255)' in str(exc.value)
+
+
+def test_consistency_stream_reads_no_unlabelled_label(phantom_root, monkeypatch):
+    """Consistency configs put unlabelled slices in stage-1 batches: their
+    label files are never opened, and after the shared augmentation their
+    targets are still all ignore (rotation borders included), so the model
+    can only learn from them through consistency."""
+    opened = []
+    original = LoadMedicalSlice.transform
+
+    def spy(self, results):
+        if self.load_label and results.get('seg_map_path') is not None:
+            opened.append(results['seg_map_path'])
+        return original(self, results)
+
+    monkeypatch.setattr(LoadMedicalSlice, 'transform', spy)
+    ds = build_exemplar_dataset(
+        phantom_root,
+        stream_ratios=dict(stage1=dict(exemplar=1, synthetic=3, unlabeled=4),
+                           stage2=dict(exemplar=1, synthetic=3, unlabeled=4)),
+        exemplar_pipeline=[dict(type='SegScaleIntensity', prob=1.0)],
+        pipeline=[dict(type='SegRotFlip', rotate_prob=1.0, degree=(10, 30)),
+                  dict(type='PackSegInputs',
+                       meta_keys=('img_path', 'volume_id', 'stream'))])
+    np.random.seed(0)
+    seen = 0
+    for i in range(16):
+        out = ds[i]
+        if out['data_samples'].metainfo['stream'] == 'unlabeled':
+            seen += 1
+            assert (out['data_samples'].gt_sem_seg.data == 255).all()
+    assert seen == 8
+    assert opened == [ds.exemplar_info['img_path']]

@@ -145,8 +145,9 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             ``strong`` (kwargs of :class:`StrongViewAugment`),
             ``cutmix_prob`` (0.5; 0 disables CutMix), ``cutmix_area``
             ((0.02, 0.4)), ``cutmix_ratio`` ((0.3, 1 / 0.3)), ``fp`` (True),
-            ``fp_dropout`` (0.5), ``fp_modules`` (None),
-            ``fp_input_modules`` (None), ``strong_weight``
+            ``fp_dropout`` (0.5), ``fp_modules`` (None; ``'auto'``:
+            see :meth:`_auto_fp`), ``fp_input_modules`` (None),
+            ``strong_weight``
             (0.5), ``fp_weight`` (0.5), ``cons_weight`` (1.0),
             ``rampup_iters`` (0), ``loss_type`` ('dice': UniMatch's medical
             choice; 'ce' or 'ce_dice'), ``stages`` ((1, 2)), ``ema_momentum``
@@ -203,6 +204,8 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         self.cons = cfg
         self.strong_aug = StrongViewAugment(**(cfg['strong'] or {}))
         named = dict(self.named_modules())
+        if cfg['fp_modules'] == 'auto':
+            cfg['fp_modules'], cfg['fp_input_modules'] = self._auto_fp()
         self.fp_hooked = (cfg['fp_modules'] is not None
                           or cfg['fp_input_modules'] is not None)
         self.fp_modules: List[nn.Module] = []
@@ -229,6 +232,26 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         self._local_iter = 0
 
     # ---------------------------------------------------------------- helpers
+    def _auto_fp(self) -> Tuple[Optional[List[str]], Optional[List[str]]]:
+        """``fp_modules='auto'``: UniMatch's encoder-feature perturbation.
+
+        mmseg ``UNet`` (``encoder`` and ``decoder`` module lists in the
+        backbone): the bottleneck's output and the skip input of every
+        decoder block. A backbone with a ``bottleneck`` module (elseg's
+        ``MTUNet``): its output. Otherwise: the decode head's input features
+        (None, None).
+        """
+        bb = self.backbone
+        enc, dec = getattr(bb, 'encoder', None), getattr(bb, 'decoder', None)
+        if isinstance(enc, nn.ModuleList) and isinstance(dec, nn.ModuleList) \
+                and len(enc) == len(dec) + 1 and \
+                type(bb).__name__ == 'UNet':
+            return ([f'backbone.encoder.{len(enc) - 1}'],
+                    [f'backbone.decoder.{i}' for i in range(len(dec))])
+        if isinstance(getattr(bb, 'bottleneck', None), nn.Module):
+            return ['backbone.bottleneck'], None
+        return None, None
+
     def _student_modules(self) -> Dict[str, nn.Module]:
         modules = dict(backbone=self.backbone, decode_head=self.decode_head)
         if self.with_neck:

@@ -200,3 +200,12 @@ def test_unlabeled_labels_never_used_in_supervised_loss():
     assert 'loss_seg_unlabeled' not in model.loss(x, copy.deepcopy(ds))
     ds[1].gt_sem_seg.data[:] = 2  # a pseudo label
     assert 'loss_seg_unlabeled' in model.loss(x, ds)
+
+
+def test_auto_feature_perturbation_modules():
+    """'auto' on mmseg's UNet: the bottleneck output and every skip input."""
+    model = build(fp_modules='auto')
+    assert model.cons['fp_modules'] == ['backbone.encoder.1']
+    assert model.cons['fp_input_modules'] == ['backbone.decoder.0']
+    assert model.fp_modules == [model.backbone.encoder[1]]
+    assert model.fp_input_modules == [model.backbone.decoder[0]]

@@ -1,6 +1,6 @@
 # Weak-to-strong consistency on the unlabelled slices (FixMatch / UniMatch, see
 # ConsistencyEncoderDecoder), as plain variables a leaf merges into its `model`:
-# `model = dict(type='ConsistencyEncoderDecoder', consistency=_base_.consistency)`.
+# `model = dict(type='ConsistencyEncoderDecoder', consistency={{_base_.consistency}})`.
 # Values are UniMatch's (CVPR 2023, its ACDC settings) unless noted; none was
 # tuned on the val volumes.
 consistency = dict(
@@ -13,10 +13,10 @@ consistency = dict(
         noise_std_range=(0.0, 0.1)),
     cutmix_prob=0.5, cutmix_area=(0.02, 0.4), cutmix_ratio=(0.3, 1 / 0.3),
     fp=True, fp_dropout=0.5,
-    # mmseg UNet: dropout on every encoder feature (the bottleneck's output and
-    # the skip input of each decoder block), as UniMatch's UNet
-    fp_modules=['backbone.encoder.4'],
-    fp_input_modules=[f'backbone.decoder.{i}' for i in range(4)],
+    # 'auto': mmseg UNet -> dropout on every encoder feature (the bottleneck's
+    # output and the skip input of each decoder block), as UniMatch's UNet;
+    # MTUNet -> its bottleneck's output; other backbones -> the head's input
+    fp_modules='auto',
     strong_weight=0.5, fp_weight=0.5,  # UniMatch: 0.25 + 0.25 and 0.5
     cons_weight=1.0,         # labelled and unlabelled weighed equally
     rampup_iters=0,          # the threshold does the ramping
