@@ -1,0 +1,33 @@
+"""tools/benchmarks/bench_consistency.py on a generated phantom."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+@pytest.mark.slow
+def test_bench_consistency_smoke_on_generated_phantom(tmp_path):
+    out = tmp_path / 'speed'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        [sys.executable, 'tools/benchmarks/bench_consistency.py', '--out',
+         str(out), '--data-root', str(tmp_path / 'no_data'), '--warmup', '0',
+         '--iters', '2', '--batches', '1', '--view-reps', '2'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((out / 'consistency_speed.json').read_text())
+    assert res['data'] == 'phantom'
+    steps = res['steps']
+    assert set(steps['median_s']) == {'consistency', 'elnet'}
+    assert all(len(t) == 2 for t in steps['times_s'].values())
+    assert steps['ratio'] == pytest.approx(
+        steps['median_s']['consistency'] / steps['median_s']['elnet'])
+    views = res['views']
+    assert views['num_strong'] == 2 and views['batch_shape'][0] == 8
+    assert views['intensity']['samples_per_s'] > 0
+    assert views['all_views']['samples_per_s'] > 0
+    assert 'samples/s' in (out / 'consistency_speed.md').read_text()
