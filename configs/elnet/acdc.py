@@ -1,6 +1,6 @@
 # ELNet on ACDC at the paper's settings (Sec. 4.1): MT-UNet, 224x224, Adam lr 1e-4
 # wd 1e-4, batch 12, tau 0.07. Stage 1 (N_s) then stage 2 (N_e) in one run.
-# λs, λc, λu and the stage lengths are not given by the paper: ours, see README.
+# λs, λc, λu and the stage lengths are not given by the paper: ours, see docs/configs.md.
 _base_ = [
     '../_base_/models/mt_unet_fcn.py', '../_base_/datasets/acdc_exemplar.py',
     '../_base_/schedules/adam_poly.py', '../_base_/default_runtime.py'
