@@ -1,16 +1,16 @@
 # ELNet + weak-to-strong consistency at the paper's scale (MT-UNet, 224x224, batch
 # 12, Adam 1e-4, 10000 + 10000 iterations): the CPU recipe of
-# acdc_cpu_consistency.py (systole synthesis, PCEM in stage 2, exemplar-stream
-# jitter, UniMatch-style consistency from the first iteration) on elnet/acdc.py.
+# acdc_cpu_consistency_s2.py (systole synthesis, PCEM in stage 2, exemplar-stream
+# jitter, UniMatch-style consistency in stage 2 from N_s) on elnet/acdc.py.
 # Feature perturbation ('auto'): dropout on MT-UNet's bottleneck output.
 _base_ = ['./acdc.py', '../_base_/models/consistency.py']
 model = dict(
     type='ConsistencyEncoderDecoder', pcem_stages=(2, ),
-    consistency={{_base_.consistency}})
+    consistency={{_base_.consistency_after_stage1}})
 train_dataloader = dict(dataset=dict(
     synthesis=dict(cavity_contraction=dict(cavity=3, wall=2, prob=0.5,
                                            keep_range=(0.3, 1.0))),
     exemplar_pipeline=[dict(type='SegScaleIntensity', prob=0.5)],
     stream_ratios=dict(_delete_=True,
-                       stage1=dict(exemplar=1, synthetic=3, unlabeled=4),
+                       stage1=dict(exemplar=1, synthetic=3),
                        stage2=dict(exemplar=1, synthetic=3, unlabeled=4))))

@@ -23,3 +23,5 @@ consistency = dict(
     loss_type='dice',        # UniMatch's medical unlabelled loss
     stages=(1, 2),
     ema_momentum=None)       # UniMatch predicts the weak view with the student
+# the same, in stage 2 only (from N_s): the recommended recipe
+consistency_after_stage1 = dict(consistency, stages=(2, ))

@@ -1,5 +1,4 @@
-# Ablation of ELNet + consistency (acdc_cpu_consistency.py): consistency only
-# after stage 1 (stage 2 continues from N_s with its fixed pseudo labels) with the
+# Ablation of ELNet + consistency after stage 1 (acdc_cpu_consistency_s2.py): the
 # weak view predicted by an EMA teacher (momentum 0.99) initialised from N_s.
-_base_ = ['./acdc_cpu_consistency_after_s1.py']
+_base_ = ['../acdc_cpu_consistency_s2.py']
 model = dict(consistency=dict(ema_momentum=0.99))
