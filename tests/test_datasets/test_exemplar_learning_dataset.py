@@ -30,9 +30,9 @@ def test_exemplar_sample_is_the_exemplar(phantom_root):
     assert set(np.unique(ds.exemplar_label)) == {0, 1, 2, 3}
 
 
-def test_unlabeled_slices_never_load_their_labels(phantom_root, monkeypatch,
-                                                  tmp_path):
-    """The only label file opened is the exemplar's, in every stage."""
+@pytest.fixture
+def opened_labels(monkeypatch):
+    """The label files LoadMedicalSlice opens, in order (a spy)."""
     opened = []
     original = LoadMedicalSlice.transform
 
@@ -42,6 +42,13 @@ def test_unlabeled_slices_never_load_their_labels(phantom_root, monkeypatch,
         return original(self, results)
 
     monkeypatch.setattr(LoadMedicalSlice, 'transform', spy)
+    return opened
+
+
+def test_unlabeled_slices_never_load_their_labels(phantom_root, opened_labels,
+                                                  tmp_path):
+    """The only label file opened is the exemplar's, in every stage."""
+    opened = opened_labels
     ds = build_exemplar_dataset(phantom_root, backgrounds=dict(
         stage1=dict(black=1, exemplar_inpainted=1),
         stage2=dict(unlabeled_inpainted=1, unlabeled_raw=1)))
@@ -111,20 +118,13 @@ def test_num_classes_checked_against_classes_and_exemplar(phantom_root,
         'classes (0..3, ignore 255)' in str(exc.value)
 
 
-def test_consistency_stream_reads_no_unlabelled_label(phantom_root, monkeypatch):
+def test_consistency_stream_reads_no_unlabelled_label(phantom_root,
+                                                      opened_labels):
     """Consistency configs put unlabelled slices in stage-1 batches: their
     label files are never opened, and after the shared augmentation their
     targets are still all ignore (rotation borders included), so the model
     can only learn from them through consistency."""
-    opened = []
-    original = LoadMedicalSlice.transform
-
-    def spy(self, results):
-        if self.load_label and results.get('seg_map_path') is not None:
-            opened.append(results['seg_map_path'])
-        return original(self, results)
-
-    monkeypatch.setattr(LoadMedicalSlice, 'transform', spy)
+    opened = opened_labels
     ds = build_exemplar_dataset(
         phantom_root,
         stream_ratios=dict(stage1=dict(exemplar=1, synthetic=3, unlabeled=4),

@@ -380,20 +380,7 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             dict[str, Tensor]: Loss terms (``loss_*``) and logged values.
         """
         self._local_iter += 1
-        feats = self.extract_feat(inputs)
-        seg_logits = self.decode_head.forward(feats)
-        if not isinstance(seg_logits, Tensor):
-            raise TypeError(
-                'ConsistencyEncoderDecoder needs a decode head whose forward '
-                f'returns one logits tensor; {type(self.decode_head).__name__} '
-                f'returned {type(seg_logits).__name__}.')
-        losses = self.stream_losses(seg_logits, data_samples)
-        if self.contrastive_loss is not None and self.stage in self.pcem_stages:
-            losses['loss_pcem'] = self.contrastive_loss(
-                feats[self.embed_index], seg_logits.detach())
-        if self.with_auxiliary_head:
-            losses.update(self._auxiliary_head_forward_train(feats,
-                                                             data_samples))
+        _, seg_logits, losses = self.elnet_losses(inputs, data_samples)
         unl = [i for i, ds in enumerate(data_samples)
                if ds.metainfo.get('stream') == UNLABELED]
         if self.stage not in self.cons['stages'] or not unl:

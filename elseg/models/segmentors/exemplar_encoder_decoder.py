@@ -89,11 +89,28 @@ class ExemplarEncoderDecoder(EncoderDecoder):
         Returns:
             dict[str, Tensor]: Loss terms (``loss_*``) and accuracies.
         """
+        return self.elnet_losses(inputs, data_samples)[2]
+
+    def elnet_losses(self, inputs: Tensor, data_samples):
+        """One forward pass and ELNet's losses (Eq. 6-8) of the batch.
+
+        Args:
+            inputs (Tensor): (N, C, H, W) normalised images.
+            data_samples (list[SegDataSample]): The samples.
+
+        Returns:
+            tuple: ``(feats, seg_logits, losses)``: the backbone (and neck)
+            features, the decode head's logits and the loss dict (per-stream
+            ``L_seg``, PCEM in its stages, auxiliary heads).
+
+        Raises:
+            TypeError: When the decode head does not return one tensor.
+        """
         feats = self.extract_feat(inputs)
         seg_logits = self.decode_head.forward(feats)
         if not isinstance(seg_logits, Tensor):
             raise TypeError(
-                'ExemplarEncoderDecoder needs a decode head whose forward '
+                f'{type(self).__name__} needs a decode head whose forward '
                 f'returns one logits tensor; {type(self.decode_head).__name__} '
                 f'returned {type(seg_logits).__name__}.')
         losses = self.stream_losses(seg_logits, data_samples)
@@ -104,7 +121,7 @@ class ExemplarEncoderDecoder(EncoderDecoder):
         if self.with_auxiliary_head:
             losses.update(self._auxiliary_head_forward_train(feats,
                                                              data_samples))
-        return losses
+        return feats, seg_logits, losses
 
     def stream_losses(self, seg_logits: Tensor,
                       data_samples) -> Dict[str, Tensor]:
