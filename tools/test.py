@@ -109,12 +109,13 @@ def main() -> None:
     cfg.setdefault('custom_hooks', [])
     cfg.custom_hooks.append(dict(type='EvalProgressBarHook'))
 
-    from elseg.utils.cli import setup_cpu_distributed
+    from elseg.utils.cli import setup_cpu_distributed, shutdown_distributed
     note = setup_cpu_distributed(cfg)
     runner = run_cli(lambda: Runner.from_cfg(cfg), cfg)
     if note:
         runner.logger.warning(note)
     run_cli(runner.test, cfg)
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

@@ -71,7 +71,8 @@ def main() -> None:
     from elseg.utils.checkpoint import (check_checkpoint_file,
                                         find_resume_checkpoint,
                                         remove_stale_temp_files)
-    from elseg.utils.cli import run_cli, setup_cpu_distributed
+    from elseg.utils.cli import (run_cli, setup_cpu_distributed,
+                                 shutdown_distributed)
     notes = []
     if args.resume == 'auto':
         # last_checkpoint, or the newest complete iter_*.pth when it is broken
@@ -90,6 +91,7 @@ def main() -> None:
     for note in filter(None, notes):
         runner.logger.warning(note)
     run_cli(runner.train, cfg)
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ model = dict(
     _delete_=True, data_preprocessor={{_base_.data_preprocessor}},
     backbone={{_base_.model.backbone}}, train_cfg=dict(), test_cfg=dict(mode='whole'),
     decode_head=dict(_base_.mlds_head, in_channels=[256, 128, 64, 32, 16]),  # base 16
-    **dict(_base_.mlds_segmentor, consistency_rampup=1000))
+    **dict(_base_.mlds_segmentor, consistency_rampup=4000))  # = max_iters
 custom_hooks = _base_.mlds_hooks
 train_dataloader = dict(dataset=dict(
     stream_ratios=dict(_delete_=True, **_base_.mlds_stream_ratios)))

@@ -193,3 +193,25 @@ def flush_denormals() -> bool:
     """
     import torch
     return bool(torch.set_flush_denormal(True))
+
+
+def shutdown_distributed() -> bool:
+    """Wait for every rank, then destroy the process group, before exiting.
+
+    Without this, a rank that finishes first exits while the others are still
+    writing their last checkpoint; the gloo connection threads of the
+    survivors then see a closed socket during interpreter shutdown and the
+    C++ runtime aborts (``terminate called without an active exception``,
+    SIGABRT), failing a run whose work was all done. The tools call it after
+    ``runner.train()`` / ``runner.test()``.
+
+    Returns:
+        bool: Whether a process group was shut down (False when the run was
+        not distributed).
+    """
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()):
+        return False
+    dist.barrier()
+    dist.destroy_process_group()
+    return True

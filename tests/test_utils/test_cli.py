@@ -2,7 +2,7 @@
 import pytest
 from mmengine.config import Config
 
-from elseg.utils.cli import run_cli, setup_cpu_distributed
+from elseg.utils.cli import run_cli, setup_cpu_distributed, shutdown_distributed
 
 
 def _raise(err):
@@ -71,3 +71,13 @@ def test_flush_denormals_in_a_fresh_process():
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, check=True).stdout.split()
     assert float(out[0]) > 0 and out[1] == 'True' and float(out[2]) == 0.0
+
+
+def test_shutdown_distributed_destroys_the_process_group(tmp_path):
+    import torch.distributed as dist
+    assert shutdown_distributed() is False  # not distributed: nothing to do
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/store',
+                            rank=0, world_size=1)
+    assert dist.is_initialized()
+    assert shutdown_distributed() is True
+    assert not dist.is_initialized()

@@ -7,8 +7,10 @@
 # (decoder widths = UNet base_channels x 16, 8, 4, 2, 1; classes; ramp-up).
 mlds_segmentor = dict(
     type='MeanTeacherEncoderDecoder',
-    consistency_weight=1.0,
-    consistency_rampup=5000,  # iterations of the sigmoid ramp-up
+    # 0.1 as SSL4MIS's mean teacher; 1.0 drove the teacher to all-background with one
+    # labelled slice (mean DSC 0.001 vs 0.190; docs/mlds_investigation.md)
+    consistency_weight=0.1,
+    consistency_rampup=20000,  # sigmoid ramp-up over the whole run (as SSL4MIS)
     teacher_noise_std=0.1,
     predict_with='teacher')
 mlds_head = dict(
@@ -23,7 +25,7 @@ mlds_head = dict(
     norm_cfg=dict(type='BN', requires_grad=True),
     align_corners=False,
     loss_decode=[
-        dict(type='CrossEntropyLoss', loss_weight=0.5),
+        dict(type='CrossEntropyLoss', loss_weight=0.5, avg_non_ignore=True),
         dict(type='ClassMeanDiceLoss', loss_weight=0.5),
     ])
 mlds_hooks = [dict(type='MLDSMeanTeacherHook', momentum=0.99)]

@@ -33,6 +33,41 @@ def sigmoid_rampup(current: float, rampup_length: float) -> float:
     return math.exp(-5.0 * (1.0 - t)**2)
 
 
+def foreground_ratio(probs: Tensor) -> Tensor:
+    """Share of pixels whose most likely class is not background (class 0).
+
+    A label-free monitor of a mean teacher on unlabelled images: with one
+    labelled image a too strong consistency term can drive the teacher (and
+    the student with it) to predict background everywhere, which shows as
+    this ratio falling towards 0 (``docs/mlds_investigation.md``).
+
+    Args:
+        probs (Tensor): ``(N, C, H, W)`` softmax probabilities, or
+            ``(N, 1, H, W)`` sigmoid probabilities of the foreground.
+
+    Returns:
+        Tensor: Scalar in [0, 1] (no gradient).
+
+    Raises:
+        ValueError: If ``probs`` is not 4D.
+
+    Example:
+        >>> import torch
+        >>> p = torch.tensor([[0.7, 0.2], [0.3, 0.8]])[None, :, None]
+        >>> float(foreground_ratio(p))
+        0.5
+    """
+    if probs.dim() != 4:
+        raise ValueError(f'probs must be (N, C, H, W), got shape '
+                         f'{tuple(probs.shape)}')
+    with torch.no_grad():
+        if probs.shape[1] == 1:
+            fg = probs[:, 0] > 0.5
+        else:
+            fg = probs.argmax(dim=1) != 0
+        return fg.float().mean()
+
+
 @MODELS.register_module()
 class MeanTeacherEncoderDecoder(EncoderDecoder):
     """Encoder-decoder student with an EMA teacher (mean teacher).
@@ -51,7 +86,9 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
       averaged over N, C, H, W, times ``consistency_weight *
       sigmoid_rampup(cur_iter, consistency_rampup)``. The teacher sees the
       image plus clipped Gaussian noise (as SSL4MIS's mean teacher). The
-      current weight is logged as ``consistency_weight``.
+      current weight is logged as ``consistency_weight``, and the share
+      of unlabelled pixels the teacher assigns to a foreground class as
+      ``teacher_fg_ratio`` (:func:`foreground_ratio`; not optimised).
 
     The teacher (``self.teacher``: copies of backbone, neck and decode head)
     has ``requires_grad=False``, always runs in eval mode and is updated by
@@ -193,8 +230,9 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
 
         Returns:
             dict[str, Tensor]: ``decode.*`` (and ``aux.*``) of the labelled
-            samples (absent when there are none), ``loss_consistency`` and
-            ``consistency_weight``.
+            samples (absent when there are none), ``loss_consistency``,
+            ``consistency_weight`` and, with unlabelled samples,
+            ``teacher_fg_ratio``.
         """
         unlabeled = [
             s.metainfo.get('stream') == UNLABELED for s in data_samples
@@ -237,8 +275,9 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
                 t_logits = resize(
                     t_logits, size=s_logits.shape[2:], mode='bilinear',
                     align_corners=self.align_corners)
-            consistency = F.mse_loss(
-                self._probs(s_logits), self._probs(t_logits).detach())
+            t_probs = self._probs(t_logits).detach()
+            consistency = F.mse_loss(self._probs(s_logits), t_probs)
+            losses['teacher_fg_ratio'] = foreground_ratio(t_probs)
         else:
             consistency = logits.sum() * 0.
         losses['loss_consistency'] = weight * consistency

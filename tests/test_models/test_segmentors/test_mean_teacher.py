@@ -12,8 +12,8 @@ from mmengine.structures import PixelData
 import elseg  # noqa: F401
 from elseg.engine.hooks import MLDSMeanTeacherHook
 from elseg.models.segmentors import MeanTeacherEncoderDecoder
-from elseg.models.segmentors.mean_teacher_encoder_decoder import \
-    sigmoid_rampup
+from elseg.models.segmentors.mean_teacher_encoder_decoder import (
+    foreground_ratio, sigmoid_rampup)
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
@@ -65,6 +65,37 @@ def test_sigmoid_rampup():
     assert sigmoid_rampup(5, 10) == pytest.approx(math.exp(-1.25))
     assert sigmoid_rampup(20, 10) == 1.0
     assert sigmoid_rampup(3, 0) == 1.0
+
+
+def test_foreground_ratio_hand_values():
+    # 4 pixels, 3 classes: argmax 0, 2, 1, 0 -> 2 of 4 are foreground
+    probs = torch.tensor([[0.6, 0.3, 0.1], [0.2, 0.3, 0.5],
+                          [0.1, 0.8, 0.1], [0.4, 0.3, 0.3]])
+    probs = probs.T.reshape(1, 3, 2, 2)
+    assert float(foreground_ratio(probs)) == pytest.approx(0.5)
+    # two images: 2/4 and 0/4 foreground -> 2/8
+    both = torch.cat([probs, torch.tensor([1., 0., 0.]).view(1, 3, 1,
+                                                             1).expand(
+                                                                 1, 3, 2, 2)])
+    assert float(foreground_ratio(both)) == pytest.approx(0.25)
+    # one sigmoid channel: foreground where p > 0.5 -> 1 of 4
+    sig = torch.tensor([0.2, 0.5, 0.9, 0.4]).view(1, 1, 2, 2)
+    assert float(foreground_ratio(sig)) == pytest.approx(0.25)
+    with pytest.raises(ValueError, match=r'\(3, 2, 2\)'):
+        foreground_ratio(probs[0])
+
+
+def test_teacher_fg_ratio_logged_for_unlabeled_only():
+    model = _model(teacher_noise_std=0.0)
+    model.momentum_update(0.0)
+    model.eval()
+    inputs, samples = _batch(['exemplar', 'unlabeled', 'unlabeled'])
+    losses = model.loss(inputs, samples)
+    with torch.no_grad():
+        t_probs = model.teacher_forward(inputs[1:]).softmax(1)
+    expected = (t_probs.argmax(1) != 0).float().mean()
+    assert float(losses['teacher_fg_ratio']) == pytest.approx(float(expected))
+    assert 'teacher_fg_ratio' not in model.loss(inputs[:1], samples[:1])
 
 
 def test_ema_update_hand_formula():
