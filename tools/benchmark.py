@@ -65,7 +65,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='seeds = exemplar seeds (default: 0 1 2)')
     parser.add_argument(
         '--exemplar-rule', default='random',
-        choices=['random', 'central', 'largest_area', KEEP_CONFIG_EXEMPLAR],
+        choices=['random', 'central', 'largest_area', 'representative',
+                 KEEP_CONFIG_EXEMPLAR],
         help="exemplar rule of every run (seeded by the seed); 'config' keeps "
         "the config's exemplar (default: random, the paper's)")
     parser.add_argument('--results-dir',

@@ -51,6 +51,36 @@ def test_rules(root):
         == 'pA_frame01_slice_5'
 
 
+def test_representative_rule_scores_areas_within_each_volume(root):
+    """Score = min over classes of area / the class's largest area in its
+    volume; each volume offers its best slice; the best third of those,
+    rounded up, are the choices. pA (largest 20, 25, 30): slice 1 -> 0.1,
+    slice 3 -> min(10/20, 12/25, 14/30) = 0.467, slice 5 -> 1.0, so pA offers
+    slice 5. pB, small organs (largest 2, 2, 2): slice 1 -> 0.5, slice 2 ->
+    1.0. pC: slice 1 (3, 3, 3) -> min(1, 3/6, 3/6) = 0.5, slice 2 misses class
+    1. pD likewise 0.5. Best 2 of 4 volumes: pA 5 and pB 2; largest_area
+    (absolute areas) never takes pB 2."""
+    ids = (root / 'train_slices.list').read_text().split()
+    extra = {'pB': {1: (1, 1, 1), 2: (2, 2, 2), 3: (0, 2, 2)},
+             'pC': {1: (3, 3, 3), 2: (0, 6, 6)},
+             'pD': {1: (3, 3, 3), 2: (0, 6, 6)}}
+    for vol, slices in extra.items():
+        for k, a in slices.items():
+            sid = f'{vol}_frame01_slice_{k}'
+            with h5py.File(root / 'data' / 'slices' / f'{sid}.h5', 'w') as f:
+                f['image'] = np.zeros((10, 10), np.float32)
+                f['label'] = label_with_areas(a)
+            ids.append(sid)
+    (root / 'train_slices.list').write_text('\n'.join(ids))
+    picks = [select_exemplar(str(root), rule='representative', seed=s)
+             for s in range(4)]
+    # seeds 0 and 1 take the two distinct slices, then the order repeats
+    assert set(picks[:2]) == {'pA_frame01_slice_5', 'pB_frame01_slice_2'}
+    assert picks[2:] == picks[:2]
+    assert select_exemplar(str(root), rule='largest_area') == \
+        'pA_frame01_slice_5'
+
+
 def test_errors(root):
     with pytest.raises(ValueError, match="'best'"):
         select_exemplar(str(root), rule='best')
