@@ -14,6 +14,7 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from ..utils.batch_views import StrongViewAugment, cutmix_boxes, mix_with_boxes
+from ..utils.ema import ema_update_
 from .exemplar_encoder_decoder import ExemplarEncoderDecoder
 from .mean_teacher_encoder_decoder import sigmoid_rampup
 
@@ -280,14 +281,8 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         """
         if self.teacher is None:
             raise ValueError('ema_update needs consistency.ema_momentum set.')
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f'momentum must be in [0, 1], got {momentum}')
         for name, student in self._student_modules().items():
-            teacher = self.teacher[name]
-            for sp, tp in zip(student.parameters(), teacher.parameters()):
-                tp.mul_(momentum).add_(sp.detach(), alpha=1.0 - momentum)
-            for sb, tb in zip(student.buffers(), teacher.buffers()):
-                tb.copy_(sb)
+            ema_update_(self.teacher[name], student, momentum)
 
     def _current_iter(self) -> int:
         """The runner's iteration (message hub), else a local counter."""

@@ -12,6 +12,8 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          SampleList, add_prefix)
 from torch import Tensor, nn
 
+from ..utils.ema import ema_update_
+
 UNLABELED = 'unlabeled'
 
 
@@ -185,18 +187,8 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         Raises:
             ValueError: If ``momentum`` is outside [0, 1].
         """
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f'momentum must be in [0, 1], got {momentum}')
         for name, student in self._student_modules().items():
-            teacher = self.teacher[name]
-            for (sn, sp), (tn, tp) in zip(student.named_parameters(),
-                                          teacher.named_parameters()):
-                assert sn == tn, (sn, tn)
-                tp.mul_(momentum).add_(sp.detach(), alpha=1.0 - momentum)
-            for (sn, sb), (tn, tb) in zip(student.named_buffers(),
-                                          teacher.named_buffers()):
-                assert sn == tn, (sn, tn)
-                tb.copy_(sb)
+            ema_update_(self.teacher[name], student, momentum)
 
     def teacher_forward(self, inputs: Tensor) -> Tensor:
         """Teacher logits (no gradient, no noise) at the head's resolution."""

@@ -1,5 +1,6 @@
 from .batch_views import (StrongViewAugment, cutmix_boxes, gaussian_blur,
                           mix_with_boxes)
+from .ema import ema_update_
 
-__all__ = ['StrongViewAugment', 'cutmix_boxes', 'gaussian_blur',
-           'mix_with_boxes']
+__all__ = ['StrongViewAugment', 'cutmix_boxes', 'ema_update_',
+           'gaussian_blur', 'mix_with_boxes']
