@@ -17,8 +17,8 @@ def test_schedule_options_scale_every_length_by_hand():
         'default_hooks.checkpoint.interval=125']
     mlds = Config.fromfile(str(REPO_ROOT / 'configs' / 'baselines' /
                                'mlds_acdc_cpu.py'))
-    opts = schedule_options(mlds, 3000)  # x 0.75: ramp-up 1000 -> 750
-    assert 'model.consistency_rampup=750' in opts
+    opts = schedule_options(mlds, 3000)  # x 0.75: ramp-up 4000 -> 3000
+    assert 'model.consistency_rampup=3000' in opts
     assert not any(o.startswith('custom_hooks') for o in opts)
     # the options apply as mmengine --cfg-options do (list entries by index)
     merged = load_run_config(str(REPO_ROOT / 'configs' / 'elnet' /
