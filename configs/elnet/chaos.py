@@ -1,6 +1,6 @@
 # ELNet on CHAOS T2-SPIR MRI at the paper's settings (Sec. 4.1, as elnet/acdc.py):
 # MT-UNet, 224x224, Adam lr 1e-4 wd 1e-4, batch 12, tau 0.07, 10000 + 10000
-# iterations, the paper's random exemplar; no horizontal flips (laterality, see
+# iterations, the paper's random exemplar and flips (laterality, see
 # _base_/datasets/chaos_exemplar.py).
 _base_ = [
     '../_base_/models/mt_unet_fcn.py', '../_base_/datasets/chaos_exemplar.py',

@@ -1,6 +1,6 @@
 # ELNet on CHAOS T2-SPIR MRI (liver, kidneys, spleen) within a CPU budget: the ACDC
 # CPU recipe (elnet/acdc_cpu.py: UNet base 16, 128x128, batch 8, lr 1e-3, 2000 + 2000
-# iterations) on the CHAOS data, without horizontal flips (laterality, see
+# iterations) on the CHAOS data, with the paper's horizontal flips (laterality, see
 # _base_/datasets/chaos_exemplar.py), with the 'representative' exemplar rule (every
 # organ near its typical size; 'central' cut the liver at its tip; see
 # elseg/datasets/exemplar.py).
