@@ -46,9 +46,18 @@ def train_options_of(result: dict) -> List[str]:
     return tokens[tokens.index('--cfg-options') + 1:]
 
 
+#: The config keys that decide what a training run learns; helper variables of
+#: the config files (``train_pipeline``, ``crop_size``...) act only through
+#: them and may differ between files that train the same thing.
+TRAINING_KEYS = ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper',
+                 'param_scheduler', 'custom_hooks', 'randomness',
+                 'default_hooks', 'env_cfg', 'model_wrapper_cfg', 'load_from',
+                 'resume')
+
+
 def config_signature(config: str, options: Sequence[str],
                      loader: Callable[[str, Sequence[str]], Any]) -> str:
-    """A canonical text of the merged config a training run uses.
+    """A canonical text of what a training run's merged config trains.
 
     Args:
         config (str): Config path.
@@ -57,12 +66,32 @@ def config_signature(config: str, options: Sequence[str],
             (:func:`elseg.benchmark.run_options.load_run_config`).
 
     Returns:
-        str: JSON of the merged config dict (sorted keys), ``work_dir``
-        left out (where a run writes does not change what it trains).
+        str: JSON (sorted keys) of the merged config's :data:`TRAINING_KEYS`
+        (``work_dir``, ``launcher`` and the files' helper variables left
+        out: they do not change what a run trains).
     """
     cfg = loader(config, options).to_dict()
-    cfg.pop('work_dir', None)
-    return json.dumps(cfg, sort_keys=True, default=repr)
+    return json.dumps({k: cfg.get(k) for k in TRAINING_KEYS},
+                      sort_keys=True, default=repr)
+
+
+def dumped_config(run_dir: str, result: dict) -> Optional[str]:
+    """The merged config a finished run wrote into its folder, if any.
+
+    ``tools/train.py`` (mmengine's runner) dumps the config it trained with,
+    options applied, as ``<run folder>/<config file name>``. Comparing that
+    copy, not the config file as it reads today, keeps an edited config from
+    matching runs trained before the edit.
+
+    Args:
+        run_dir (str): The run folder.
+        result (dict): Its ``result.json`` record (``config``: the path).
+
+    Returns:
+        str | None: The dumped config's path, or None when absent.
+    """
+    path = osp.join(run_dir, osp.basename(result.get('config', '')))
+    return path if osp.isfile(path) and path.endswith('.py') else None
 
 
 def find_reusable_run(reuse_dirs: Sequence[str], seed: int, config: str,
@@ -104,7 +133,10 @@ def find_reusable_run(reuse_dirs: Sequence[str], seed: int, config: str,
     for run_dir, result in finished_runs(reuse_dirs, seed):
         if wanted is None:
             wanted = signature(config, options)
-        if signature(result['config'], train_options_of(result)) == wanted:
+        dumped = dumped_config(run_dir, result)
+        done = (signature(dumped, ()) if dumped is not None else signature(
+            result['config'], train_options_of(result)))
+        if done == wanted:
             return run_dir
     return None
 
@@ -121,8 +153,8 @@ def finished_runs(results_dirs: Sequence[str],
 
     Yields:
         tuple[str, dict]: ``(run folder, result.json record)`` of each run
-        with status ok, that seed and an existing config file; evaluation-only
-        rows (``source``) are left out.
+        with status ok, that seed and its dumped config (or its config
+        file); evaluation-only rows (``source``) are left out.
     """
     for results_dir in results_dirs:
         pattern = osp.join(results_dir, 'runs', '*', f'seed{seed}',
@@ -130,9 +162,11 @@ def finished_runs(results_dirs: Sequence[str],
         for path in sorted(glob.glob(pattern)):
             result = read_json(path) or {}
             if (result.get('status') != STATUS_OK or result.get('seed') != seed
-                    or result.get('source')  # evaluation-only row
-                    or not osp.isfile(result.get('config', ''))):
+                    or result.get('source')):  # evaluation-only row
                 continue
+            if not (osp.isfile(result.get('config', ''))
+                    or dumped_config(osp.dirname(path), result)):
+                continue  # nothing left to compare with
             yield osp.dirname(path), result
 
 

@@ -57,6 +57,23 @@ def test_find_matches_config_seed_options_and_status(tmp_path):
                           load_run_config)
 
 
+def test_the_dumped_config_decides_not_the_file_as_it_reads_today(tmp_path):
+    """A run trained before its config file was edited (or renamed) is
+    compared through the config it dumped into its folder."""
+    main = str(tmp_path / 'main')
+    # recorded as acdc_cpu.py, but its dump (what it trained) is the BS config
+    run = _finished_run(main, 'old', ELNET, 1, OPTS)
+    load_run_config(BS, OPTS).dump(osp.join(run, 'acdc_cpu.py'))
+    assert find_reusable_run([main], 1, BS, OPTS, load_run_config) == run
+    assert find_reusable_run([main], 1, ELNET, OPTS, load_run_config) is None
+    # the config file is gone (renamed since): the dump still counts
+    gone = _finished_run(str(tmp_path / 'gone'), 'x', 'configs/nope.py', 1,
+                         OPTS)
+    load_run_config(UNET_BS, OPTS).dump(osp.join(gone, 'nope.py'))
+    assert find_reusable_run([str(tmp_path / 'gone')], 1, BS, OPTS,
+                             load_run_config) == gone
+
+
 def test_link_run_renames_row_and_keeps_source(tmp_path):
     source = _finished_run(str(tmp_path / 'main'), 'UNet-BS', UNET_BS, 1,
                            OPTS)
