@@ -101,7 +101,9 @@ def _normalise(model, imgs: List[np.ndarray]) -> torch.Tensor:
 
 @torch.no_grad()
 def predict_probs(model, imgs: List[np.ndarray], scale: Sequence[int],
-                  flip: bool = False) -> List[torch.Tensor]:
+                  flip: bool = False,
+                  flip_pairs: Sequence[Sequence[int]] = ()
+                  ) -> List[torch.Tensor]:
     """Softmax probabilities of a segmentor for a list of 2D images.
 
     Each image is resized to the network input ``scale`` (bilinear), segmented,
@@ -113,6 +115,12 @@ def predict_probs(model, imgs: List[np.ndarray], scale: Sequence[int],
         imgs (list[np.ndarray]): float32 (H, W) images.
         scale (Sequence[int]): Network input (h, w).
         flip (bool): Average with the horizontally flipped prediction (TTA).
+        flip_pairs (Sequence[Sequence[int]]): Paired left/right classes
+            ``(a, b)`` whose logits are exchanged in the un-flipped
+            prediction of the flipped image before averaging, for a network
+            trained with flips that swap those labels (``flip_pairs`` of
+            ``ExemplarSynthesis``/``SegRotFlip``): on a mirrored image it
+            calls the right kidney "left". Defaults to () (none).
 
     Returns:
         list[torch.Tensor]: (K, H, W) probabilities on CPU, one per image.
@@ -131,8 +139,13 @@ def predict_probs(model, imgs: List[np.ndarray], scale: Sequence[int],
              for _ in imgs]
     logits = model.encode_decode(inputs, metas)
     if flip:
-        logits = 0.5 * (logits + model.encode_decode(inputs.flip(-1),
-                                                     metas).flip(-1))
+        mirrored = model.encode_decode(inputs.flip(-1), metas).flip(-1)
+        if flip_pairs:
+            order = list(range(mirrored.shape[1]))
+            for a, b in flip_pairs:
+                order[a], order[b] = order[b], order[a]
+            mirrored = mirrored[:, order]
+        logits = 0.5 * (logits + mirrored)
     out = []
     for i, im in enumerate(imgs):
         lg = F.interpolate(
@@ -150,6 +163,7 @@ def generate_pseudo_labels(model,
                            slice_id: Callable[[dict], str],
                            batch_size: int = 16,
                            flip: bool = True,
+                           flip_pairs: Sequence[Sequence[int]] = (),
                            rank: int = 0,
                            world_size: int = 1,
                            logger=None) -> Dict[str, int]:
@@ -166,6 +180,8 @@ def generate_pseudo_labels(model,
         slice_id (Callable): Maps an info to its slice id.
         batch_size (int): Slices per forward pass.
         flip (bool): Horizontal-flip test-time augmentation.
+        flip_pairs (Sequence[Sequence[int]]): Paired classes swapped in the
+            flipped prediction (see :func:`predict_probs`).
         rank (int): This process's rank.
         world_size (int): Number of processes.
         logger: Optional logger for progress lines.
@@ -189,7 +205,8 @@ def generate_pseudo_labels(model,
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
             imgs = [load_image(info) for info in chunk]
-            probs = predict_probs(model, imgs, scale, flip=flip)
+            probs = predict_probs(model, imgs, scale, flip=flip,
+                                  flip_pairs=flip_pairs)
             for info, p in zip(chunk, probs):
                 conf, label = p.max(0)
                 save_pseudo_label(out_dir, slice_id(info),

@@ -22,7 +22,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from elseg.utils.checkpoint import atomic_write_bytes
 from .run_folder import STAGE1_MARKER, has_checkpoint, write_json
-from .run_reuse import finished_runs, link_or_copy, train_options_of
+from .run_reuse import (TRAINING_KEYS, dumped_config, finished_runs,
+                        link_or_copy, train_options_of)
 
 #: ``train_dataloader.dataset`` keys read only in stage 2.
 STAGE2_DATASET_KEYS = ('min_confidence', )
@@ -52,8 +53,8 @@ def stage1_signature(config: str, options: Sequence[str],
         loader (Callable): ``(config, options) -> mmengine Config``.
 
     Returns:
-        str | None: JSON of the merged config without ``work_dir`` and the
-        stage-2-only keys (``STAGE2_*``), or None for a config without
+        str | None: JSON of the merged config's ``TRAINING_KEYS`` without
+        the stage-2-only keys (``STAGE2_*``), or None for a config without
         ``ExemplarTwoStageHook`` (nothing to share).
     """
     cfg = copy.deepcopy(loader(config, options).to_dict())
@@ -68,8 +69,8 @@ def stage1_signature(config: str, options: Sequence[str],
     for key in STAGE2_SUBKEYS:
         if isinstance(dataset.get(key), dict):
             dataset[key].pop('stage2', None)
-    cfg.pop('work_dir', None)
-    return json.dumps(cfg, sort_keys=True, default=repr)
+    return json.dumps({k: cfg.get(k) for k in TRAINING_KEYS},
+                      sort_keys=True, default=repr)
 
 
 def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,
@@ -106,7 +107,10 @@ def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,
         if (result.get('stage1_from')
                 or not osp.isfile(osp.join(run_dir, 'stage1.pth'))):
             continue
-        if signature(result['config'], train_options_of(result)) == wanted:
+        dumped = dumped_config(run_dir, result)
+        done = (signature(dumped, ()) if dumped is not None else signature(
+            result['config'], train_options_of(result)))
+        if done == wanted:
             return run_dir
     return None
 

@@ -10,3 +10,6 @@ train_dataloader = dict(dataset=dict(
              flip_pairs={{_base_.lateral_pairs}}),
         dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}}),
     ]))
+# the pseudo-labelling TTA swaps the kidneys in the mirrored prediction too
+custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters={{_base_.stage1_iters}},
+                     flip_pairs={{_base_.lateral_pairs}})]

@@ -9,3 +9,7 @@ train_dataloader = dict(dataset=dict(
         dict(type='SegRotFlip', rotate_prob=0.5, flip_prob=0.0, degree=(-20, 20)),
         dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}}),
     ]))
+# nor in the pseudo-labelling TTA: a network that never saw mirrored anatomy halves
+# its organs' probabilities when averaged with its mirrored prediction
+custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters={{_base_.stage1_iters}},
+                     flip=False)]
