@@ -94,3 +94,11 @@ def test_fitting_model_passes_and_stays_in_train_mode(phantom_root, tmp_path):
     runner, logged = _runner(ds, model, 0, tmp_path)
     ExemplarTwoStageHook(stage1_iters=3).before_train(runner)
     assert model.training and not logged['warning'] and ds.stage == 1
+
+
+def test_flip_pairs_checked_and_kept():
+    hook = ExemplarTwoStageHook(stage1_iters=2, flip_pairs=[[2, 3]])
+    assert hook.flip_pairs == ((2, 3), )
+    for bad in ([(2, 2)], [(1, 2, 3)]):
+        with pytest.raises(ValueError, match='flip_pairs'):
+            ExemplarTwoStageHook(stage1_iters=2, flip_pairs=bad)
