@@ -180,7 +180,8 @@ def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
 
     Mirrors ``ExemplarLearningDataset._init_exemplar``: a slice id, a
     ``dict(file=...)`` or ``select_exemplar(**exemplar, data_root=<wrapped
-    dataset's data_root>)``.
+    dataset's data_root>)`` with the dataset's class count (``num_classes``,
+    else the decode head's) and split list.
 
     Args:
         cfg (mmengine.Config): The run's config (all options merged).
@@ -201,6 +202,14 @@ def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
                         spec=spec)
         kwargs = dict(spec)
         kwargs.setdefault('data_root', dataset.dataset.data_root)
+        # as the dataset does: every class of the dataset, its own list
+        num_classes = dataset.get('num_classes') or (
+            (cfg.get('model') or {}).get('decode_head') or {}).get(
+                'num_classes')
+        if num_classes:
+            kwargs.setdefault('num_classes', int(num_classes))
+        if dataset.dataset.get('split_list'):
+            kwargs.setdefault('split_list', dataset.dataset.split_list)
         key = json.dumps(kwargs, sort_keys=True, default=str)
         if cache is None or key not in cache:
             chosen = select_exemplar(**kwargs)

@@ -31,3 +31,23 @@ def test_schedule_options_scale_every_length_by_hand():
     cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3)
     with pytest.raises(ValueError, match='max_iters'):
         schedule_options(cfg, 10)
+
+
+def test_resolve_exemplar_uses_the_dataset_class_count(monkeypatch):
+    """The benchmark reports the exemplar the dataset trains on: with the
+    dataset's 5 classes (CHAOS), not select_exemplar's default 4 (ACDC)."""
+    import elseg.datasets as datasets
+    from elseg.benchmark.run_options import resolve_exemplar
+    seen = {}
+
+    def fake_select(**kwargs):
+        seen.update(kwargs)
+        return 'x_slice_1'
+
+    monkeypatch.setattr(datasets, 'select_exemplar', fake_select)
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
+                              'chaos_cpu.py'))
+    assert resolve_exemplar(cfg)['id'] == 'x_slice_1'
+    assert seen['num_classes'] == 5
+    assert seen['split_list'] == 'train_slices.list'
+    assert seen['rule'] == 'representative'
