@@ -1,5 +1,5 @@
 # UNet "BS" baseline on CHAOS at the paper's scale: mmseg UNet base 64, 224x224, batch
-# 12, Adam 1e-4, the exemplar alone with rotations and flips, 20000 iters.
+# 12, Adam 1e-4, the exemplar alone with rotations (no horizontal flips), 20000 iters.
 _base_ = [
     '../_base_/models/unet_fcn.py', '../_base_/datasets/chaos_exemplar.py',
     '../_base_/schedules/adam_poly.py', '../_base_/default_runtime.py'

@@ -1,5 +1,5 @@
 # UNet "BS" baseline on CHAOS: mmseg's UNet trained on the exemplar alone (no ESM, no
-# PCEM, one stage), same data, augmentation (rotations, flips), schedule and budget
+# PCEM, one stage), same data, augmentation (no horizontal flips), schedule and budget
 # as elnet/chaos_cpu.py.
 _base_ = ['../elnet/chaos_cpu.py']
 model = dict(contrastive_loss=None)

@@ -1,4 +1,4 @@
-# UniMatch-BS on CHAOS: the exemplar (rotations, flips) is the only
+# UniMatch-BS on CHAOS: the exemplar (rotations, no flips) is the only
 # labelled data, weak-to-strong consistency on the unlabelled slices, no ESM, one
 # stage; batch 8 = on average 4 exemplar + 4 unlabelled samples.
 _base_ = ['./unet_bs_chaos_cpu.py', '../_base_/models/consistency.py']

@@ -71,8 +71,32 @@ def config_signature(config: str, options: Sequence[str],
         out: they do not change what a run trains).
     """
     cfg = loader(config, options).to_dict()
-    return json.dumps({k: cfg.get(k) for k in TRAINING_KEYS},
-                      sort_keys=True, default=repr)
+    return json.dumps(training_part(cfg), sort_keys=True, default=repr)
+
+
+def training_part(cfg: dict) -> dict:
+    """The :data:`TRAINING_KEYS` of a config dict, resuming left out.
+
+    A run resumed from a checkpoint of its own folder (``--resume``; a
+    shared stage 1) dumps ``resume=True`` and ``load_from=<its folder>/
+    iter_*.pth``; it trained what the same config trains from scratch. A
+    ``load_from`` elsewhere (pre-trained weights) is kept: it changes what is
+    learned.
+
+    Args:
+        cfg (dict): A merged config as a dict (``work_dir`` included when
+            the config was dumped by a run).
+
+    Returns:
+        dict: The training keys.
+    """
+    part = {k: cfg.get(k) for k in TRAINING_KEYS}
+    load_from, work_dir = part.get('load_from'), cfg.get('work_dir')
+    if part.get('resume') and load_from and work_dir and osp.normpath(
+            osp.dirname(str(load_from))).endswith(
+                osp.normpath(str(work_dir))):
+        part['load_from'], part['resume'] = None, False
+    return part
 
 
 def dumped_config(run_dir: str, result: dict) -> Optional[str]:

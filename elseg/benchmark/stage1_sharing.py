@@ -22,8 +22,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from elseg.utils.checkpoint import atomic_write_bytes
 from .run_folder import STAGE1_MARKER, has_checkpoint, write_json
-from .run_reuse import (TRAINING_KEYS, dumped_config, finished_runs,
-                        link_or_copy, train_options_of)
+from .run_reuse import (dumped_config, finished_runs, link_or_copy,
+                        train_options_of, training_part)
 
 #: ``train_dataloader.dataset`` keys read only in stage 2.
 STAGE2_DATASET_KEYS = ('min_confidence', )
@@ -69,8 +69,7 @@ def stage1_signature(config: str, options: Sequence[str],
     for key in STAGE2_SUBKEYS:
         if isinstance(dataset.get(key), dict):
             dataset[key].pop('stage2', None)
-    return json.dumps({k: cfg.get(k) for k in TRAINING_KEYS},
-                      sort_keys=True, default=repr)
+    return json.dumps(training_part(cfg), sort_keys=True, default=repr)
 
 
 def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,
