@@ -118,6 +118,28 @@ def dumped_config(run_dir: str, result: dict) -> Optional[str]:
     return path if osp.isfile(path) and path.endswith('.py') else None
 
 
+def finished_run_signature(run_dir: str, result: dict,
+                           signature: Callable[[str, Sequence[str]], Any]
+                           ) -> Any:
+    """The signature of what a finished run trained.
+
+    From the config the run dumped into its folder (:func:`dumped_config`),
+    else from its recorded config file and training options.
+
+    Args:
+        run_dir (str): The run folder.
+        result (dict): Its ``result.json`` record.
+        signature (Callable): ``(config path, options) -> signature``.
+
+    Returns:
+        Whatever ``signature`` returns.
+    """
+    dumped = dumped_config(run_dir, result)
+    if dumped is not None:
+        return signature(dumped, ())
+    return signature(result['config'], train_options_of(result))
+
+
 def find_reusable_run(reuse_dirs: Sequence[str], seed: int, config: str,
                       options: Sequence[str],
                       loader: Callable[[str, Sequence[str]], Any],
@@ -157,10 +179,7 @@ def find_reusable_run(reuse_dirs: Sequence[str], seed: int, config: str,
     for run_dir, result in finished_runs(reuse_dirs, seed):
         if wanted is None:
             wanted = signature(config, options)
-        dumped = dumped_config(run_dir, result)
-        done = (signature(dumped, ()) if dumped is not None else signature(
-            result['config'], train_options_of(result)))
-        if done == wanted:
+        if finished_run_signature(run_dir, result, signature) == wanted:
             return run_dir
     return None
 

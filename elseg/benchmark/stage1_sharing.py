@@ -22,8 +22,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from elseg.utils.checkpoint import atomic_write_bytes
 from .run_folder import STAGE1_MARKER, has_checkpoint, write_json
-from .run_reuse import (dumped_config, finished_runs, link_or_copy,
-                        train_options_of, training_part)
+from .run_reuse import (finished_run_signature, finished_runs,
+                        link_or_copy, training_part)
 
 #: ``train_dataloader.dataset`` keys read only in stage 2.
 STAGE2_DATASET_KEYS = ('min_confidence', )
@@ -106,10 +106,7 @@ def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,
         if (result.get('stage1_from')
                 or not osp.isfile(osp.join(run_dir, 'stage1.pth'))):
             continue
-        dumped = dumped_config(run_dir, result)
-        done = (signature(dumped, ()) if dumped is not None else signature(
-            result['config'], train_options_of(result)))
-        if done == wanted:
+        if finished_run_signature(run_dir, result, signature) == wanted:
             return run_dir
     return None
 

@@ -17,21 +17,28 @@ def label_with_areas(areas):
     return lab.reshape(10, 10)
 
 
+def add_volume(root, volume, areas):
+    """Write slices ``<volume>_frame01_slice_<k>`` (label areas per class
+    from ``areas[k]``) and append them to ``train_slices.list``."""
+    (root / 'data' / 'slices').mkdir(parents=True, exist_ok=True)
+    lst = root / 'train_slices.list'
+    ids = lst.read_text().split() if lst.exists() else []
+    for k, a in areas.items():
+        sid = f'{volume}_frame01_slice_{k}'
+        with h5py.File(root / 'data' / 'slices' / f'{sid}.h5', 'w') as f:
+            f['image'] = np.zeros((10, 10), np.float32)
+            f['label'] = label_with_areas(a)
+        ids.append(sid)
+    lst.write_text('\n'.join(ids))
+
+
 @pytest.fixture
 def root(tmp_path):
     # volume pA: slices 1..5; all classes on 1 (min area 2), 3 (min 10) and
     # 5 (min 20); slices 2 and 4 miss class 1
     areas = {1: (2, 5, 5), 2: (0, 5, 5), 3: (10, 12, 14), 4: (0, 9, 9),
              5: (20, 25, 30)}
-    (tmp_path / 'data' / 'slices').mkdir(parents=True)
-    ids = []
-    for k, a in areas.items():
-        sid = f'pA_frame01_slice_{k}'
-        with h5py.File(tmp_path / 'data' / 'slices' / f'{sid}.h5', 'w') as f:
-            f['image'] = np.zeros((10, 10), np.float32)
-            f['label'] = label_with_areas(a)
-        ids.append(sid)
-    (tmp_path / 'train_slices.list').write_text('\n'.join(ids))
+    add_volume(tmp_path, 'pA', areas)
     return tmp_path
 
 
@@ -60,18 +67,9 @@ def test_representative_rule_scores_areas_within_each_volume(root):
     1.0. pC: slice 1 (3, 3, 3) -> min(1, 3/6, 3/6) = 0.5, slice 2 misses class
     1. pD likewise 0.5. Best 2 of 4 volumes: pA 5 and pB 2; largest_area
     (absolute areas) never takes pB 2."""
-    ids = (root / 'train_slices.list').read_text().split()
-    extra = {'pB': {1: (1, 1, 1), 2: (2, 2, 2), 3: (0, 2, 2)},
-             'pC': {1: (3, 3, 3), 2: (0, 6, 6)},
-             'pD': {1: (3, 3, 3), 2: (0, 6, 6)}}
-    for vol, slices in extra.items():
-        for k, a in slices.items():
-            sid = f'{vol}_frame01_slice_{k}'
-            with h5py.File(root / 'data' / 'slices' / f'{sid}.h5', 'w') as f:
-                f['image'] = np.zeros((10, 10), np.float32)
-                f['label'] = label_with_areas(a)
-            ids.append(sid)
-    (root / 'train_slices.list').write_text('\n'.join(ids))
+    add_volume(root, 'pB', {1: (1, 1, 1), 2: (2, 2, 2), 3: (0, 2, 2)})
+    add_volume(root, 'pC', {1: (3, 3, 3), 2: (0, 6, 6)})
+    add_volume(root, 'pD', {1: (3, 3, 3), 2: (0, 6, 6)})
     picks = [select_exemplar(str(root), rule='representative', seed=s)
              for s in range(4)]
     # seeds 0 and 1 take the two distinct slices, then the order repeats

@@ -13,6 +13,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
+from ...datasets.transforms.exemplar_synthesis import ExemplarSynthesis
 from ...utils.checkpoint import atomic_write_bytes
 
 
@@ -98,7 +99,7 @@ class ExemplarTwoStageHook(Hook):
 
     Raises:
         ValueError: If ``stage1_iters`` is not positive or ``flip_pairs``
-            holds something other than pairs of two classes; at
+            is not disjoint pairs of two organ class ids; at
             ``before_train``, if the decode head's ``num_classes`` differs
             from the dataset's classes or the network does not take
             1-channel images.
@@ -120,10 +121,8 @@ class ExemplarTwoStageHook(Hook):
         self.pseudo_label_dir = pseudo_label_dir
         self.batch_size = int(batch_size)
         self.flip = bool(flip)
-        self.flip_pairs = tuple(tuple(int(c) for c in p) for p in flip_pairs)
-        if any(len(p) != 2 or p[0] == p[1] for p in self.flip_pairs):
-            raise ValueError('flip_pairs must be pairs of two different '
-                             f'class ids, got {flip_pairs!r}')
+        # the check of the augmentations' flip_pairs (ESM, SegRotFlip)
+        self.flip_pairs = ExemplarSynthesis._check_flip_pairs(flip_pairs)
         self.reinit_stage2 = bool(reinit_stage2)
         self.largest_component = bool(largest_component)
         self.stage = 1
