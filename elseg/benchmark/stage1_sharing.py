@@ -33,6 +33,10 @@ STAGE2_SUBKEYS = ('stream_ratios', 'backgrounds')
 #: stage 2.
 STAGE2_HOOK_KEYS = ('pseudo_label_dir', 'batch_size', 'flip',
                     'reinit_stage2', 'largest_component')
+#: ``model.consistency`` keys that stage 1 reads even when consistency runs in
+#: stage 2 only: the stages themselves and the EMA teacher (its weights are
+#: part of the model, so of ``stage1.pth`` and of the optimizer's groups).
+CONSISTENCY_STAGE1_KEYS = ('stages', 'ema_momentum')
 
 
 def _two_stage_hook(cfg: dict) -> Optional[dict]:
@@ -54,8 +58,10 @@ def stage1_signature(config: str, options: Sequence[str],
 
     Returns:
         str | None: JSON of the merged config's ``TRAINING_KEYS`` without
-        the stage-2-only keys (``STAGE2_*``), or None for a config without
-        ``ExemplarTwoStageHook`` (nothing to share).
+        the stage-2-only keys (``STAGE2_*``; ``model.consistency`` but
+        ``CONSISTENCY_STAGE1_KEYS`` when its ``stages`` leave out stage 1),
+        or None for a config without ``ExemplarTwoStageHook`` (nothing to
+        share).
     """
     cfg = copy.deepcopy(loader(config, options).to_dict())
     hook = _two_stage_hook(cfg)
@@ -69,6 +75,14 @@ def stage1_signature(config: str, options: Sequence[str],
     for key in STAGE2_SUBKEYS:
         if isinstance(dataset.get(key), dict):
             dataset[key].pop('stage2', None)
+    consistency = (cfg.get('model') or {}).get('consistency')
+    if (isinstance(consistency, dict)
+            and 1 not in tuple(consistency.get('stages', (1, 2)))):
+        # consistency in stage 2 only: its threshold, views and weights
+        # leave stage 1 untouched
+        cfg['model']['consistency'] = {
+            k: consistency[k] for k in CONSISTENCY_STAGE1_KEYS
+            if k in consistency}
     return json.dumps(training_part(cfg), sort_keys=True, default=repr)
 
 

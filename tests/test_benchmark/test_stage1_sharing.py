@@ -49,6 +49,25 @@ def test_signature_ignores_stage2_options_only():
         stage1_iters_of(UNET_BS, [], load_run_config)
 
 
+AFTER_S1 = 'configs/elnet/acdc_cpu_consistency_s2.py'
+FROM_FIRST_STEP = 'configs/elnet/acdc_cpu_consistency.py'
+ABL = 'configs/elnet/ablations/acdc_cpu_consistency_{}.py'
+
+
+def test_signature_ignores_consistency_in_stage2_only():
+    base = _sig(AFTER_S1, _opts(0))
+    assert base is not None
+    # threshold, CutMix, feature perturbation: stage 2 only after stage 1
+    for name in ('after_s1_no_thresh', 'after_s1_no_cutmix', 'after_s1_no_fp'):
+        assert _sig(ABL.format(name), _opts(0)) == base, name
+    # an EMA teacher is part of the model (and of stage1.pth): not shared
+    assert _sig(ABL.format('after_s1_ema'), _opts(0)) != base
+    # consistency from the first step trains stage 1 differently
+    assert _sig(FROM_FIRST_STEP, _opts(0)) != base
+    assert (_sig(ABL.format('no_thresh'), _opts(0))
+            != _sig(FROM_FIRST_STEP, _opts(0)))
+
+
 def _finished(results_dir, row, config, seed, opts, stage1=True, **extra):
     run_dir = osp.join(results_dir, 'runs', row, f'seed{seed}')
     os.makedirs(run_dir)
