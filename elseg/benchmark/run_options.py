@@ -178,10 +178,9 @@ def load_run_config(config: str, options: Sequence[str]):
 def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
     """The exemplar slice a config trains on, chosen as the dataset does.
 
-    Mirrors ``ExemplarLearningDataset._init_exemplar``: a slice id, a
-    ``dict(file=...)`` or ``select_exemplar(**exemplar, data_root=<wrapped
-    dataset's data_root>)`` with the dataset's class count (``num_classes``,
-    else the decode head's) and split list.
+    A slice id, a ``dict(file=...)``, or a rule: ``select_exemplar`` with the
+    arguments ``exemplar_selection_kwargs`` fills from the wrapped dataset
+    (built without reading its files), as ``ExemplarLearningDataset`` does.
 
     Args:
         cfg (mmengine.Config): The run's config (all options merged).
@@ -191,7 +190,10 @@ def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
     Returns:
         dict: ``id`` (slice id) and ``spec`` (the config's exemplar setting).
     """
-    from elseg.datasets import read_exemplar_file, select_exemplar
+    from mmseg.registry import DATASETS
+
+    from elseg.datasets import (exemplar_selection_kwargs, read_exemplar_file,
+                                select_exemplar)
     dataset = cfg.train_dataloader.dataset
     exemplar = dataset.get('exemplar')
     if isinstance(exemplar, dict):
@@ -200,16 +202,11 @@ def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
         if 'file' in spec:
             return dict(id=read_exemplar_file(spec['file'])['slice_id'],
                         spec=spec)
-        kwargs = dict(spec)
-        kwargs.setdefault('data_root', dataset.dataset.data_root)
-        # as the dataset does: every class of the dataset, its own list
-        num_classes = dataset.get('num_classes') or (
-            (cfg.get('model') or {}).get('decode_head') or {}).get(
-                'num_classes')
-        if num_classes:
-            kwargs.setdefault('num_classes', int(num_classes))
-        if dataset.dataset.get('split_list'):
-            kwargs.setdefault('split_list', dataset.dataset.split_list)
+        wrapped_cfg = dataset.dataset.to_dict() if hasattr(
+            dataset.dataset, 'to_dict') else dict(dataset.dataset)
+        wrapped = DATASETS.build(dict(wrapped_cfg, lazy_init=True))
+        kwargs = exemplar_selection_kwargs(spec, wrapped,
+                                           dataset.get('num_classes'))
         key = json.dumps(kwargs, sort_keys=True, default=str)
         if cache is None or key not in cache:
             chosen = select_exemplar(**kwargs)

@@ -167,6 +167,43 @@ def select_exemplar(data_root: str,
     return candidates[int(rng.integers(len(candidates)))][0]
 
 
+def exemplar_selection_kwargs(exemplar: dict, dataset,
+                               num_classes: Optional[int] = None) -> dict:
+    """``select_exemplar`` arguments for an exemplar chosen by a rule.
+
+    The one place that fills the rule's arguments from the dataset it picks
+    from, used by ``ExemplarLearningDataset`` when it trains and by the
+    benchmark when it reports which slice a run trained on: the rule must
+    require every class of the dataset (not ACDC's four: on CHAOS the
+    'central' rule then picked a slice without spleen) and read the
+    dataset's own slice files and list.
+
+    Args:
+        exemplar (dict): The config's ``exemplar`` (``rule``, ``seed``...);
+            its own keys win.
+        dataset: The wrapped slice dataset (its ``data_root``, ``metainfo``
+            classes, ``slice_dir``, ``slice_suffix``, ``split_list``); it
+            may be built with ``lazy_init=True``.
+        num_classes (int, optional): ``ExemplarLearningDataset``'s class
+            count, used when the dataset names no classes.
+
+    Returns:
+        dict: Keyword arguments of :func:`select_exemplar`.
+    """
+    kwargs = dict(exemplar)
+    kwargs.setdefault('data_root', dataset.data_root)
+    names = dataset.metainfo.get('classes', ())
+    if names or num_classes is not None:
+        # the names first: a differing num_classes is reported by the dataset
+        kwargs.setdefault('num_classes', len(names) or int(num_classes))
+    for key, attr in (('slice_dir', 'slice_dir'), ('suffix', 'slice_suffix'),
+                      ('split_list', 'split_list')):
+        value = getattr(dataset, attr, None)
+        if value is not None:
+            kwargs.setdefault(key, value)
+    return kwargs
+
+
 def write_exemplar_file(path: str,
                         slice_id: str,
                         rule: str,

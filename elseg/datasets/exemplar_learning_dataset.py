@@ -194,15 +194,14 @@ class ExemplarLearningDataset:
 
     # ------------------------------------------------------------------ setup
     def _init_exemplar(self, exemplar: Union[str, dict]) -> None:
-        from .exemplar import read_exemplar_file, select_exemplar
+        from .exemplar import (exemplar_selection_kwargs, read_exemplar_file,
+                               select_exemplar)
         if isinstance(exemplar, dict):
             if 'file' in exemplar:
                 exemplar_id = read_exemplar_file(exemplar['file'])['slice_id']
             else:
-                kwargs = {k: v for k, v in exemplar.items()}
-                kwargs.setdefault('data_root', self.dataset.data_root)
-                self._exemplar_rule_defaults(kwargs)
-                exemplar_id = select_exemplar(**kwargs)
+                exemplar_id = select_exemplar(**exemplar_selection_kwargs(
+                    exemplar, self.dataset, self.num_classes))
         else:
             exemplar_id = str(exemplar)
         infos = [self.dataset.get_data_info(i) for i in range(len(self.dataset))]
@@ -239,23 +238,6 @@ class ExemplarLearningDataset:
         self.unlabeled_infos = [
             infos[i] for i in range(len(infos)) if i != match[0]
         ]
-
-    def _exemplar_rule_defaults(self, kwargs: dict) -> None:
-        """Fill ``select_exemplar`` arguments from the wrapped dataset.
-
-        The rule must require every class of the dataset (not ACDC's four:
-        on CHAOS the 'central' rule then picked a slice without spleen), and
-        look at the dataset's own slice files and list.
-        """
-        names = self.metainfo.get('classes', ())
-        if names or self.num_classes is not None:
-            # the names first: a differing num_classes is reported afterwards
-            kwargs.setdefault('num_classes', len(names) or self.num_classes)
-        for key, attr in (('slice_dir', 'slice_dir'), ('suffix', 'slice_suffix'),
-                          ('split_list', 'split_list')):
-            value = getattr(self.dataset, attr, None)
-            if value is not None:
-                kwargs.setdefault(key, value)
 
     def _check_num_classes(self, label: np.ndarray, exemplar_id: str,
                            path: str) -> None:

@@ -105,3 +105,25 @@ def test_real_acdc_random_rule(acdc_root):
     sid = select_exemplar(str(acdc_root), rule='random', seed=0)
     with h5py.File(acdc_root / 'data' / 'slices' / f'{sid}.h5') as f:
         assert set(np.unique(f['label'][()])) >= {1, 2, 3}
+
+
+def test_exemplar_selection_kwargs_fills_from_the_dataset():
+    """Training and the benchmark fill the rule's arguments in one place: the
+    dataset's class names (else num_classes), slice folder, suffix and list;
+    the config's own keys win."""
+    from types import SimpleNamespace
+
+    from elseg.datasets import exemplar_selection_kwargs
+    ds = SimpleNamespace(data_root='d', metainfo=dict(classes=('bg', 'a', 'b')),
+                         slice_dir='train_npz', slice_suffix='.npz',
+                         split_list='my.list')
+    assert exemplar_selection_kwargs(dict(rule='central', seed=1), ds, 7) == dict(
+        rule='central', seed=1, data_root='d', num_classes=3,
+        slice_dir='train_npz', suffix='.npz', split_list='my.list')
+    ds.metainfo = {}
+    ds.split_list = None  # a dataset given ids: select_exemplar's default list
+    kw = exemplar_selection_kwargs(dict(rule='central', split_list='x.list',
+                                        data_root='other'), ds, 5)
+    assert kw == dict(rule='central', split_list='x.list', data_root='other',
+                      num_classes=5, slice_dir='train_npz', suffix='.npz')
+    assert 'num_classes' not in exemplar_selection_kwargs({}, ds)
