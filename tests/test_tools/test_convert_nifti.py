@@ -220,6 +220,12 @@ def test_own_data_config_trains_from_the_annotated_slice(tmp_path, capsys):
     assert set(np.unique(ds.exemplar_label)) == {0, 1, 2}
     assert len(ds.unlabeled_infos) == 3 * Z - 1
     assert ds[0]['inputs'].shape == (1, 128, 128)
+    # the best CHAOS recipe (consistency after stage 1) with the user's classes
+    from mmseg.registry import MODELS
+    model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'ConsistencyEncoderDecoder'
+    assert model.cons['stages'] == (2, )
+    assert model.decode_head.num_classes == 3
 
 
 def test_select_exemplar_uses_the_converted_class_count(tmp_path, capsys):

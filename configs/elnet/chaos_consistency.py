@@ -1,0 +1,11 @@
+# ELNet + weak-to-strong consistency after stage 1 on CHAOS at the paper's scale
+# (elnet/chaos.py: MT-UNet, 224x224, batch 12, Adam 1e-4, 10000 + 10000 iterations,
+# no horizontal flips): the CPU recipe of chaos_cpu_consistency.py, the best CHAOS
+# row (exemplar-stream jitter; stage 2 from N_s with its pseudo labels plus
+# UniMatch-style consistency on the unlabelled slices, half of each batch).
+_base_ = ['./chaos.py', '../_base_/models/consistency.py']
+model = dict(type='ConsistencyEncoderDecoder',
+             consistency={{_base_.consistency_after_stage1}})
+train_dataloader = dict(dataset=dict(
+    exemplar_pipeline=[dict(type='SegScaleIntensity', prob=0.5)],
+    stream_ratios=dict(stage2=dict(unlabeled=4))))
