@@ -1,7 +1,8 @@
 """MeanTeacherEncoderDecoder: EMA teacher for MLDS's unlabelled images."""
+import contextlib
 import copy
 import math
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -11,6 +12,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          SampleList, add_prefix)
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..utils.ema import ema_update_
 
@@ -70,6 +72,31 @@ def foreground_ratio(probs: Tensor) -> Tensor:
         return fg.float().mean()
 
 
+@contextlib.contextmanager
+def frozen_batchnorm(module: nn.Module) -> Iterator[None]:
+    """BatchNorm layers of ``module`` use (and keep) their running statistics.
+
+    Inside the block every ``_BatchNorm`` submodule in training mode is put in
+    eval mode: it normalises with its running mean and variance and does not
+    update them; gradients still flow. The previous modes are restored after.
+
+    Args:
+        module (nn.Module): The network.
+
+    Yields:
+        None
+    """
+    switched = [m for m in module.modules()
+                if isinstance(m, _BatchNorm) and m.training]
+    for m in switched:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m in switched:
+            m.train()
+
+
 @MODELS.register_module()
 class MeanTeacherEncoderDecoder(EncoderDecoder):
     """Encoder-decoder student with an EMA teacher (mean teacher).
@@ -92,6 +119,16 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
       of unlabelled pixels the teacher assigns to a foreground class as
       ``teacher_fg_ratio`` (:func:`foreground_ratio`; not optimised).
 
+    ``bn_stats`` says which samples BatchNorm's training statistics come from.
+    ``'batch'`` (SSL4MIS, MLDS): labelled and unlabelled samples in one
+    forward. With one labelled slice that collapses the network (mean DSC
+    0.04 on ACDC exemplar 1 even with the consistency weight at 0, 0.22 with
+    the exemplar alone; docs/mlds_investigation.md). ``'labeled'``: the
+    labelled samples are forwarded alone (BatchNorm statistics and running
+    averages from them only, as an exemplar-only UNet), the unlabelled ones
+    in a second student pass with the running statistics
+    (:func:`frozen_batchnorm`), gradients flowing through both.
+
     The teacher (``self.teacher``: copies of backbone, neck and decode head)
     has ``requires_grad=False``, always runs in eval mode and is updated by
     :meth:`momentum_update`, which :class:`MLDSMeanTeacherHook` calls after
@@ -110,10 +147,12 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         predict_with (str): ``'teacher'`` (mean teacher's usual choice) or
             ``'student'`` for ``predict`` / ``encode_decode``.
             Default: 'teacher'.
+        bn_stats (str): ``'batch'`` or ``'labeled'`` (see above).
+            Default: 'batch'.
 
     Raises:
         ValueError: On a negative weight, ramp-up or noise std, or an unknown
-            ``predict_with``.
+            ``predict_with`` or ``bn_stats``.
     """
 
     def __init__(self,
@@ -129,7 +168,8 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
                  consistency_weight: float = 1.0,
                  consistency_rampup: int = 1000,
                  teacher_noise_std: float = 0.1,
-                 predict_with: str = 'teacher') -> None:
+                 predict_with: str = 'teacher',
+                 bn_stats: str = 'batch') -> None:
         for name, value in dict(
                 consistency_weight=consistency_weight,
                 consistency_rampup=consistency_rampup,
@@ -139,6 +179,9 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         if predict_with not in ('teacher', 'student'):
             raise ValueError(f"predict_with must be 'teacher' or 'student', "
                              f'got {predict_with!r}')
+        if bn_stats not in ('batch', 'labeled'):
+            raise ValueError(f"bn_stats must be 'batch' or 'labeled', got "
+                             f'{bn_stats!r}')
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,
@@ -153,6 +196,7 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         self.consistency_rampup = consistency_rampup
         self.teacher_noise_std = float(teacher_noise_std)
         self.predict_with = predict_with
+        self.bn_stats = bn_stats
         self.cur_iter = 0
         self.teacher = nn.ModuleDict({
             name: copy.deepcopy(module)
@@ -209,6 +253,38 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         return self.teacher['decode_head'].predict(x, batch_img_metas,
                                                    self.test_cfg)
 
+    def _student(self, inputs: Tensor):
+        """Backbone features, full-resolution logits and deep logits."""
+        x = self.extract_feat(inputs)
+        if hasattr(self.decode_head, 'forward_with_deep'):
+            logits, deep = self.decode_head.forward_with_deep(x)
+        else:
+            logits, deep = self.decode_head.forward(x), None
+        return x, logits, deep
+
+    def _student_split(self, inputs: Tensor, lab: List[int], unl: List[int]):
+        """``_student`` with BatchNorm statistics from the labelled samples.
+
+        The labelled samples are forwarded alone in training mode, the
+        unlabelled ones with frozen BatchNorm; outputs are put back in batch
+        order so indices keep their meaning.
+        """
+        lab_t = torch.as_tensor(lab, device=inputs.device)
+        unl_t = torch.as_tensor(unl, device=inputs.device)
+        x_l, logits_l, deep_l = self._student(inputs[lab_t])
+        with frozen_batchnorm(self):
+            x_u, logits_u, deep_u = self._student(inputs[unl_t])
+
+        def merge(a: Tensor, b: Tensor) -> Tensor:
+            out = a.new_empty((len(lab) + len(unl), ) + tuple(a.shape[1:]))
+            out = out.index_put((lab_t, ), a).index_put((unl_t, ), b)
+            return out
+
+        x = [merge(a, b) for a, b in zip(x_l, x_u)]
+        deep = None if deep_l is None else [
+            merge(a, b) for a, b in zip(deep_l, deep_u)]
+        return x, merge(logits_l, logits_u), deep
+
     def _probs(self, logits: Tensor) -> Tensor:
         return logits.sigmoid() if logits.shape[1] == 1 else logits.softmax(1)
 
@@ -231,13 +307,11 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         ]
         lab = [i for i, u in enumerate(unlabeled) if not u]
         unl = [i for i, u in enumerate(unlabeled) if u]
-        x = self.extract_feat(inputs)
-        head = self.decode_head
-        deep = None
-        if hasattr(head, 'forward_with_deep'):
-            logits, deep = head.forward_with_deep(x)
+        if self.bn_stats == 'labeled' and lab and unl:
+            x, logits, deep = self._student_split(inputs, lab, unl)
         else:
-            logits = head.forward(x)
+            x, logits, deep = self._student(inputs)
+        head = self.decode_head
 
         losses = dict()
         if lab:

@@ -222,3 +222,43 @@ def test_hook_bad_args():
         MLDSMeanTeacherHook(momentum=1.0)
     with pytest.raises(ValueError):
         MLDSMeanTeacherHook(interval=0)
+
+
+def test_bn_stats_labeled_keeps_unlabeled_out_of_batchnorm():
+    """bn_stats='labeled': the supervised loss and the BatchNorm running
+    statistics are those of the labelled samples alone (as an exemplar-only
+    UNet), whatever the unlabelled slices are; 'batch' mixes them in."""
+    streams = ['exemplar', 'exemplar', 'unlabeled', 'unlabeled']
+    inputs, samples = _batch(streams)
+    other = inputs.clone()
+    other[2:] = other[2:] * 5 + 3  # very different unlabelled slices
+
+    def run(bn_stats, x, batch=slice(None)):
+        model = _model(bn_stats=bn_stats, teacher_noise_std=0.0)
+        model.train()
+        losses = model.loss(x[batch], samples[batch])
+        bn = next(m for m in model.backbone.modules()
+                  if isinstance(m, torch.nn.BatchNorm2d))
+        return losses, bn.running_mean.clone()
+
+    a, mean_a = run('labeled', inputs)
+    b, mean_b = run('labeled', other)
+    c, mean_c = run('labeled', inputs, slice(0, 2))  # labelled only
+    for key in ('decode.loss_ce', 'decode.loss_mlds'):
+        torch.testing.assert_close(a[key], b[key])
+        torch.testing.assert_close(a[key], c[key])
+    torch.testing.assert_close(mean_a, mean_c)
+    torch.testing.assert_close(mean_b, mean_c)
+    d, mean_d = run('batch', inputs)
+    e, mean_e = run('batch', other)
+    assert not torch.allclose(d['decode.loss_ce'], e['decode.loss_ce'])
+    assert not torch.allclose(mean_d, mean_e)
+    # the unlabelled pass still trains the student through the consistency
+    model = _model(bn_stats='labeled', teacher_noise_std=0.0)
+    model.train()
+    model.cur_iter = 10
+    model.loss(inputs, samples)['loss_consistency'].backward()
+    grads = [p.grad for p in model.backbone.parameters() if p.grad is not None]
+    assert grads and any(g.abs().sum() > 0 for g in grads)
+    with pytest.raises(ValueError, match='bn_stats'):
+        _model(bn_stats='unlabeled')
