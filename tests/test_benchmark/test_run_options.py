@@ -33,7 +33,7 @@ def test_schedule_options_scale_every_length_by_hand():
         schedule_options(cfg, 10)
 
 
-def test_resolve_exemplar_uses_the_dataset_class_count(monkeypatch):
+def test_resolve_exemplar_uses_the_dataset_class_count(monkeypatch, tmp_path):
     """The benchmark reports the exemplar the dataset trains on: with the
     dataset's 5 classes (CHAOS), not select_exemplar's default 4 (ACDC)."""
     import elseg.datasets as datasets
@@ -47,6 +47,10 @@ def test_resolve_exemplar_uses_the_dataset_class_count(monkeypatch):
     monkeypatch.setattr(datasets, 'select_exemplar', fake_select)
     cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
                               'chaos_cpu.py'))
+    # the wrapped dataset is built (its dataset.json read): a tiny converted
+    # folder with CHAOS's 5 classes stands in for data/chaos_t2
+    from tests.test_datasets.test_nifti_slice_dataset import make_root
+    cfg.train_dataloader.dataset.dataset.data_root = str(make_root(tmp_path))
     assert resolve_exemplar(cfg)['id'] == 'x_slice_1'
     assert seen['num_classes'] == 5
     assert seen['split_list'] == 'train_slices.list'
