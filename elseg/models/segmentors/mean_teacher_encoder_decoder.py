@@ -2,7 +2,7 @@
 import contextlib
 import copy
 import math
-from typing import Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -126,8 +126,8 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
     the exemplar alone; docs/mlds_investigation.md). ``'labeled'``: the
     labelled samples are forwarded alone (BatchNorm statistics and running
     averages from them only, as an exemplar-only UNet), the unlabelled ones
-    in a second student pass with the running statistics
-    (:func:`frozen_batchnorm`), gradients flowing through both.
+    in a second student pass (full-resolution head only) with the running
+    statistics (:func:`frozen_batchnorm`), gradients flowing through both.
 
     The teacher (``self.teacher``: copies of backbone, neck and decode head)
     has ``requires_grad=False``, always runs in eval mode and is updated by
@@ -253,37 +253,45 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         return self.teacher['decode_head'].predict(x, batch_img_metas,
                                                    self.test_cfg)
 
-    def _student(self, inputs: Tensor):
-        """Backbone features, full-resolution logits and deep logits."""
-        x = self.extract_feat(inputs)
-        if hasattr(self.decode_head, 'forward_with_deep'):
-            logits, deep = self.decode_head.forward_with_deep(x)
-        else:
-            logits, deep = self.decode_head.forward(x), None
-        return x, logits, deep
+    def _student_parts(self, inputs: Tensor, lab: List[int],
+                       unl: List[int]) -> Tuple[List[Tensor], Any, Tensor]:
+        """The student's outputs, split into labelled and unlabelled samples.
 
-    def _student_split(self, inputs: Tensor, lab: List[int], unl: List[int]):
-        """``_student`` with BatchNorm statistics from the labelled samples.
+        With ``bn_stats='labeled'`` and both kinds in the batch, the labelled
+        samples are forwarded alone and the unlabelled ones with frozen
+        BatchNorm (:func:`frozen_batchnorm`); otherwise the batch is
+        forwarded at once and indexed.
 
-        The labelled samples are forwarded alone in training mode, the
-        unlabelled ones with frozen BatchNorm; outputs are put back in batch
-        order so indices keep their meaning.
+        Args:
+            inputs (Tensor): ``(N, C, H, W)`` images.
+            lab (list[int]): Indices of the labelled samples.
+            unl (list[int]): Indices of the unlabelled samples.
+
+        Returns:
+            tuple: Backbone features of the labelled samples; their head
+            output (logits, or ``(logits, deep logits)`` for a head with
+            ``forward_with_deep`` such as :class:`MLDSHead`); the unlabelled
+            samples' logits (empty without unlabelled samples).
         """
-        lab_t = torch.as_tensor(lab, device=inputs.device)
-        unl_t = torch.as_tensor(unl, device=inputs.device)
-        x_l, logits_l, deep_l = self._student(inputs[lab_t])
-        with frozen_batchnorm(self):
-            x_u, logits_u, deep_u = self._student(inputs[unl_t])
-
-        def merge(a: Tensor, b: Tensor) -> Tensor:
-            out = a.new_empty((len(lab) + len(unl), ) + tuple(a.shape[1:]))
-            out = out.index_put((lab_t, ), a).index_put((unl_t, ), b)
-            return out
-
-        x = [merge(a, b) for a, b in zip(x_l, x_u)]
-        deep = None if deep_l is None else [
-            merge(a, b) for a, b in zip(deep_l, deep_u)]
-        return x, merge(logits_l, logits_u), deep
+        head = self.decode_head
+        with_deep = hasattr(head, 'forward_with_deep')
+        lab_t = torch.as_tensor(lab, device=inputs.device, dtype=torch.long)
+        unl_t = torch.as_tensor(unl, device=inputs.device, dtype=torch.long)
+        if self.bn_stats == 'labeled' and lab and unl:
+            x_lab = self.extract_feat(inputs[lab_t])
+            seg = head.forward_with_deep(x_lab) if with_deep else head.forward(
+                x_lab)
+            with frozen_batchnorm(self):
+                unl_logits = head.forward(self.extract_feat(inputs[unl_t]))
+            return list(x_lab), seg, unl_logits
+        x = self.extract_feat(inputs)
+        if with_deep:
+            logits, deep = head.forward_with_deep(x)
+            seg = (logits[lab_t], [d[lab_t] for d in deep])
+        else:
+            logits = head.forward(x)
+            seg = logits[lab_t]
+        return [f[lab_t] for f in x], seg, logits[unl_t]
 
     def _probs(self, logits: Tensor) -> Tensor:
         return logits.sigmoid() if logits.shape[1] == 1 else logits.softmax(1)
@@ -307,45 +315,36 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         ]
         lab = [i for i, u in enumerate(unlabeled) if not u]
         unl = [i for i, u in enumerate(unlabeled) if u]
-        if self.bn_stats == 'labeled' and lab and unl:
-            x, logits, deep = self._student_split(inputs, lab, unl)
-        else:
-            x, logits, deep = self._student(inputs)
+        x_lab, seg, unl_logits = self._student_parts(inputs, lab, unl)
         head = self.decode_head
 
         losses = dict()
         if lab:
-            idx = torch.as_tensor(lab, device=logits.device)
             samples = [data_samples[i] for i in lab]
-            seg = logits[idx] if deep is None else (
-                logits[idx], [d[idx] for d in deep])
             losses.update(add_prefix(head.loss_by_feat(seg, samples),
                                      'decode'))
             if self.with_auxiliary_head:
                 losses.update(
-                    self._auxiliary_head_forward_train(
-                        [f[idx] for f in x], samples))
+                    self._auxiliary_head_forward_train(x_lab, samples))
 
         weight = self.consistency_weight * sigmoid_rampup(
             self.cur_iter, self.consistency_rampup)
         if unl:
-            idx = torch.as_tensor(unl, device=logits.device)
-            t_in = inputs[idx]
+            t_in = inputs[torch.as_tensor(unl, device=inputs.device)]
             if self.teacher_noise_std > 0:
                 std = self.teacher_noise_std
                 t_in = t_in + (torch.randn_like(t_in) * std).clamp(
                     -2 * std, 2 * std)
             t_logits = self.teacher_forward(t_in)
-            s_logits = logits[idx]
-            if t_logits.shape[2:] != s_logits.shape[2:]:
+            if t_logits.shape[2:] != unl_logits.shape[2:]:
                 t_logits = resize(
-                    t_logits, size=s_logits.shape[2:], mode='bilinear',
+                    t_logits, size=unl_logits.shape[2:], mode='bilinear',
                     align_corners=self.align_corners)
             t_probs = self._probs(t_logits).detach()
-            consistency = F.mse_loss(self._probs(s_logits), t_probs)
+            consistency = F.mse_loss(self._probs(unl_logits), t_probs)
             losses['teacher_fg_ratio'] = foreground_ratio(t_probs)
         else:
-            consistency = logits.sum() * 0.
+            consistency = unl_logits.sum() * 0.
         losses['loss_consistency'] = weight * consistency
-        losses['consistency_weight'] = logits.new_tensor(weight)
+        losses['consistency_weight'] = unl_logits.new_tensor(weight)
         return losses
