@@ -3,6 +3,7 @@ slices (FixMatch, Sohn et al. NeurIPS 2020; UniMatch, Yang et al. CVPR 2023).
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -16,10 +17,11 @@ from torch import Tensor, nn
 from ..utils.batch_views import StrongViewAugment, cutmix_boxes, mix_with_boxes
 from ..utils.ema import ema_update_
 from .exemplar_encoder_decoder import ExemplarEncoderDecoder
-from .mean_teacher_encoder_decoder import sigmoid_rampup
+from .mean_teacher_encoder_decoder import frozen_batchnorm, sigmoid_rampup
 
 UNLABELED = 'unlabeled'
 LOSS_TYPES = ('dice', 'ce', 'ce_dice')
+BN_STATS = ('batch', 'labeled')
 
 
 def masked_dice_loss(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor:
@@ -136,6 +138,18 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
     ``cons_conf_ratio`` (fraction of unlabelled pixels at or above the
     threshold) and ``cons_weight`` (the current weight).
 
+    ``bn_stats`` says which samples BatchNorm's training statistics come
+    from. ``'batch'`` (UniMatch): every forward pass in training mode, so the
+    unlabelled slices (weak, strong and perturbed views) enter the batch
+    statistics and the running averages. ``'labeled'``: only the samples of
+    the labelled streams (exemplar, synthetic) do; the unlabelled samples
+    (their weak view, pseudo-labelled or not, the strong views and the
+    feature-perturbation stream) are forwarded with the running statistics
+    (:func:`frozen_batchnorm`), gradients flowing through them. The reason:
+    with one labelled slice, unlabelled slices in the batch statistics
+    collapsed the MLDS mean teacher even at consistency weight 0
+    (docs/mlds_investigation.md).
+
     Works with any backbone/decode head that :class:`ExemplarEncoderDecoder`
     takes; ``fp_modules`` names submodules (e.g. ``'backbone.encoder.4'`` of
     mmseg's UNet) whose outputs are perturbed.
@@ -167,10 +181,15 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         fp_dropout=0.5, fp_modules=None, fp_input_modules=None,
         strong_weight=0.5, fp_weight=0.5,
         cons_weight=1.0, rampup_iters=0, loss_type='dice', stages=(1, 2),
-        ema_momentum=None)
+        ema_momentum=None, start_iter=0)
 
-    def __init__(self, consistency: Optional[dict] = None, **kwargs) -> None:
+    def __init__(self, consistency: Optional[dict] = None,
+                 bn_stats: str = 'batch', **kwargs) -> None:
         super().__init__(**kwargs)
+        if bn_stats not in BN_STATS:
+            raise ValueError(f'bn_stats must be one of {BN_STATS}, got '
+                             f'{bn_stats!r}')
+        self.bn_stats = bn_stats
         cfg = dict(self._DEFAULTS)
         unknown = set(consistency or {}) - set(cfg)
         if unknown:
@@ -188,7 +207,7 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
                 raise ValueError(f'consistency.{key} must be in [0, 1], got '
                                  f'{cfg[key]!r}')
         for key in ('strong_weight', 'fp_weight', 'cons_weight',
-                    'rampup_iters'):
+                    'rampup_iters', 'start_iter'):
             if float(cfg[key]) < 0:
                 raise ValueError(f'consistency.{key} must be >= 0, got '
                                  f'{cfg[key]!r}')
@@ -364,6 +383,57 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         return views
 
     # ------------------------------------------------------------------- loss
+    def _unlabeled_bn(self):
+        """Context of every forward pass of unlabelled samples: frozen
+        BatchNorm with ``bn_stats='labeled'``, a no-op otherwise."""
+        if self.bn_stats == 'labeled':
+            return frozen_batchnorm(self)
+        return contextlib.nullcontext()
+
+    def _split_forward(self, inputs: Tensor, data_samples
+                       ) -> Tuple[Tensor, Tensor, List[int], dict]:
+        """ELNet's losses with the unlabelled samples forwarded apart.
+
+        ``bn_stats='batch'``: one forward of the whole batch. ``'labeled'``:
+        the batch is reordered labelled-first, the labelled samples are
+        forwarded (backbone and decode head) in training mode and the
+        unlabelled ones with frozen BatchNorm; features and logits are joined
+        so that ELNet's losses (per-stream ``L_seg``, PCEM over the batch)
+        see one batch. Auxiliary heads run on the joined features.
+
+        Args:
+            inputs (Tensor): (N, C, H, W) normalised images.
+            data_samples (list[SegDataSample]): With the ``stream`` meta key.
+
+        Returns:
+            tuple: ``(seg_logits, inputs, unl, losses)``: logits and images
+            in the order used, ``unl`` the positions of the unlabelled
+            samples in it, and ELNet's loss dict.
+        """
+        unl = [i for i, ds in enumerate(data_samples)
+               if ds.metainfo.get('stream') == UNLABELED]
+        if self.bn_stats == 'batch' or not unl:
+            _, seg_logits, losses = self.elnet_losses(inputs, data_samples)
+            return seg_logits, inputs, unl, losses
+        unl_set = set(unl)
+        lab = [i for i in range(len(data_samples)) if i not in unl_set]
+        order = lab + unl
+        inputs = inputs[torch.as_tensor(order, device=inputs.device)]
+        data_samples = [data_samples[i] for i in order]
+        feats, logits = [], []
+        if lab:
+            f = self.extract_feat(inputs[:len(lab)])
+            feats.append(f)
+            logits.append(self.decode_head.forward(f))
+        with self._unlabeled_bn():
+            f = self.extract_feat(inputs[len(lab):])
+            feats.append(f)
+            logits.append(self.decode_head.forward(f))
+        feats = [torch.cat(level) for level in zip(*feats)]
+        _, seg_logits, losses = self.elnet_losses(
+            inputs, data_samples, feats=feats, seg_logits=torch.cat(logits))
+        return seg_logits, inputs, list(range(len(lab), len(order))), losses
+
     def loss(self, inputs: Tensor, data_samples) -> dict:
         """ELNet's losses plus the consistency losses (see the class doc).
 
@@ -375,12 +445,12 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             dict[str, Tensor]: Loss terms (``loss_*``) and logged values.
         """
         self._local_iter += 1
-        _, seg_logits, losses = self.elnet_losses(inputs, data_samples)
-        unl = [i for i, ds in enumerate(data_samples)
-               if ds.metainfo.get('stream') == UNLABELED]
-        if self.stage not in self.cons['stages'] or not unl:
-            return losses
+        seg_logits, inputs, unl, losses = self._split_forward(
+            inputs, data_samples)
         it = self._current_iter()
+        if self.stage not in self.cons['stages'] or not unl or \
+                it < int(self.cons['start_iter']):
+            return losses
         if int(self.cons_start_iter) < 0:
             self.cons_start_iter.fill_(it)
             if self.teacher is not None:
@@ -406,8 +476,9 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         views = self.strong_views(x_u, pseudo, conf)
         if views:
             imgs = torch.cat([v[0] for v in views])
-            logits = self._to_input_size(
-                self.decode_head.forward(self.extract_feat(imgs)), imgs)
+            with self._unlabeled_bn():
+                logits = self._to_input_size(
+                    self.decode_head.forward(self.extract_feat(imgs)), imgs)
             parts = []
             for k, (_, lab, cf) in enumerate(views):
                 sl = logits[k * len(unl):(k + 1) * len(unl)]
@@ -416,7 +487,8 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             losses['loss_cons_strong'] = weight * float(
                 self.cons['strong_weight']) * strong
         if self.cons['fp'] and float(self.cons['fp_weight']) > 0:
-            fp_logits = self._decode(x_u, fp=True)
+            with self._unlabeled_bn():
+                fp_logits = self._decode(x_u, fp=True)
             fp = self._unlabeled_loss(fp_logits, pseudo, conf >= thresh)
             losses['loss_cons_fp'] = weight * float(self.cons['fp_weight']) * fp
         losses['cons_conf_ratio'] = (conf >= thresh).float().mean()

@@ -91,12 +91,20 @@ class ExemplarEncoderDecoder(EncoderDecoder):
         """
         return self.elnet_losses(inputs, data_samples)[2]
 
-    def elnet_losses(self, inputs: Tensor, data_samples):
+    def elnet_losses(self, inputs: Tensor, data_samples,
+                     feats: Optional[Sequence[Tensor]] = None,
+                     seg_logits: Optional[Tensor] = None):
         """One forward pass and ELNet's losses (Eq. 6-8) of the batch.
 
         Args:
             inputs (Tensor): (N, C, H, W) normalised images.
             data_samples (list[SegDataSample]): The samples.
+            feats (Sequence[Tensor], optional): The backbone (and neck)
+                features of ``inputs`` when the caller computed them (e.g.
+                in two passes with different BatchNorm statistics); None
+                computes them here.
+            seg_logits (Tensor, optional): The decode head's logits of
+                ``feats``, likewise; None computes them here.
 
         Returns:
             tuple: ``(feats, seg_logits, losses)``: the backbone (and neck)
@@ -106,8 +114,10 @@ class ExemplarEncoderDecoder(EncoderDecoder):
         Raises:
             TypeError: When the decode head does not return one tensor.
         """
-        feats = self.extract_feat(inputs)
-        seg_logits = self.decode_head.forward(feats)
+        if feats is None:
+            feats = self.extract_feat(inputs)
+        if seg_logits is None:
+            seg_logits = self.decode_head.forward(feats)
         if not isinstance(seg_logits, Tensor):
             raise TypeError(
                 f'{type(self).__name__} needs a decode head whose forward '

@@ -20,9 +20,10 @@ BACKBONE = dict(type='UNet', in_channels=1, base_channels=4, num_stages=2,
                 upsample_cfg=dict(type='InterpConv'))
 
 
-def build(**consistency):
+def build(bn_stats='batch', **consistency):
     torch.manual_seed(0)
     cfg = dict(
+        bn_stats=bn_stats,
         type='ConsistencyEncoderDecoder',
         data_preprocessor=dict(type='SegDataPreProcessor', mean=[0.0],
                                std=[1.0], bgr_to_rgb=False, pad_val=0,
@@ -189,6 +190,70 @@ def test_bad_consistency_arguments():
         build(stages=(3, ))
     with pytest.raises(ValueError, match='ema_momentum'):
         build(ema_momentum=1.0)
+    with pytest.raises(ValueError, match='start_iter'):
+        build(start_iter=-1)
+    with pytest.raises(ValueError, match="bn_stats.*'all'"):
+        build(bn_stats='all')
+
+
+def _bn_layers(model):
+    return [m for m in model.modules()
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+
+
+def test_bn_stats_labeled_takes_statistics_from_labelled_samples_only():
+    """'labeled': one BatchNorm update per step, equal to a forward of the
+    labelled samples alone; 'batch': the weak, strong and FP passes each
+    update it (3 per step)."""
+    x = torch.rand(4, 1, 16, 16)
+    streams = ['unlabeled', 'exemplar', 'unlabeled', 'synthetic']
+    for mode, updates in (('labeled', 1), ('batch', 3)):
+        model = build(bn_stats=mode)
+        ref = copy.deepcopy(model)
+        out = model.loss(x, samples(streams))
+        assert 'loss_cons_strong' in out and 'loss_cons_fp' in out
+        assert all(int(m.num_batches_tracked) == updates
+                   for m in _bn_layers(model))
+        if mode == 'labeled':
+            # the reference sees the labelled samples (1, 3) alone
+            ref.decode_head.forward(ref.extract_feat(x[[1, 3]]))
+            for a, b in zip(_bn_layers(model), _bn_layers(ref)):
+                assert torch.allclose(a.running_mean, b.running_mean)
+                assert torch.allclose(a.running_var, b.running_var)
+        # the unlabelled samples' (ignore) labels never enter L_seg
+        assert 'loss_seg_unlabeled' not in out
+        assert 'loss_seg_exemplar' in out and 'loss_seg_synthetic' in out
+
+
+def test_bn_stats_labeled_keeps_each_sample_with_its_label():
+    """Reordered labelled-first, a sample's L_seg still uses its own label:
+    the exemplar's loss equals that of a labelled-only forward."""
+    model = build(bn_stats='labeled', num_strong=0, fp=False)
+    model.decode_head.dropout = None
+    x = torch.rand(3, 1, 16, 16)
+    ds = samples(['unlabeled', 'exemplar', 'unlabeled'])
+    ds[1].gt_sem_seg.data[:, :8] = 2
+    ref = copy.deepcopy(model)
+    got = model.loss(x, ds)['loss_seg_exemplar']
+    want = ref.decode_head.loss_by_feat(
+        ref.decode_head.forward(ref.extract_feat(x[[1]])), [ds[1]])
+    assert got.item() == pytest.approx(want['loss_ce'].item(), rel=1e-5)
+
+
+def test_start_iter_delays_consistency():
+    from mmengine.logging import MessageHub
+    hub = MessageHub.get_current_instance()
+    model = build(start_iter=5)
+    x, ds = torch.rand(2, 1, 16, 16), samples(['exemplar', 'unlabeled'])
+    try:
+        hub.update_info('iter', 4)
+        assert 'loss_cons_strong' not in model.loss(x, ds)
+        assert int(model.cons_start_iter) == -1
+        hub.update_info('iter', 5)
+        assert 'loss_cons_strong' in model.loss(x, ds)
+        assert int(model.cons_start_iter) == 5
+    finally:
+        hub.update_info('iter', None)
 
 
 def test_unlabeled_labels_never_used_in_supervised_loss():
