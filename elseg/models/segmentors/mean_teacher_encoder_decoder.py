@@ -257,10 +257,10 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
                        unl: List[int]) -> Tuple[List[Tensor], Any, Tensor]:
         """The student's outputs, split into labelled and unlabelled samples.
 
-        With ``bn_stats='labeled'`` and both kinds in the batch, the labelled
-        samples are forwarded alone and the unlabelled ones with frozen
-        BatchNorm (:func:`frozen_batchnorm`); otherwise the batch is
-        forwarded at once and indexed.
+        With ``bn_stats='labeled'`` the labelled samples are forwarded alone
+        and the unlabelled ones with frozen BatchNorm
+        (:func:`frozen_batchnorm`), also in a batch without labelled
+        samples; otherwise the batch is forwarded at once and indexed.
 
         Args:
             inputs (Tensor): ``(N, C, H, W)`` images.
@@ -277,13 +277,15 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         with_deep = hasattr(head, 'forward_with_deep')
         lab_t = torch.as_tensor(lab, device=inputs.device, dtype=torch.long)
         unl_t = torch.as_tensor(unl, device=inputs.device, dtype=torch.long)
-        if self.bn_stats == 'labeled' and lab and unl:
-            x_lab = self.extract_feat(inputs[lab_t])
-            seg = head.forward_with_deep(x_lab) if with_deep else head.forward(
-                x_lab)
+        if self.bn_stats == 'labeled' and unl:
+            x_lab, seg = [], None
+            if lab:
+                x_lab = list(self.extract_feat(inputs[lab_t]))
+                seg = head.forward_with_deep(x_lab) if with_deep else \
+                    head.forward(x_lab)
             with frozen_batchnorm(self):
                 unl_logits = head.forward(self.extract_feat(inputs[unl_t]))
-            return list(x_lab), seg, unl_logits
+            return x_lab, seg, unl_logits
         x = self.extract_feat(inputs)
         if with_deep:
             logits, deep = head.forward_with_deep(x)

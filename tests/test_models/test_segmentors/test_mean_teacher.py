@@ -260,5 +260,10 @@ def test_bn_stats_labeled_keeps_unlabeled_out_of_batchnorm():
     model.loss(inputs, samples)['loss_consistency'].backward()
     grads = [p.grad for p in model.backbone.parameters() if p.grad is not None]
     assert grads and any(g.abs().sum() > 0 for g in grads)
+    # a batch without labelled samples leaves the statistics untouched
+    _, mean_u = run('labeled', inputs, slice(2, 4))
+    torch.testing.assert_close(mean_u, torch.zeros_like(mean_u))
+    _, mean_ub = run('batch', inputs, slice(2, 4))
+    assert mean_ub.abs().sum() > 0
     with pytest.raises(ValueError, match='bn_stats'):
         _model(bn_stats='unlabeled')
