@@ -109,7 +109,8 @@ class ExemplarEncoderDecoder(EncoderDecoder):
         Returns:
             tuple: ``(feats, seg_logits, losses)``: the backbone (and neck)
             features, the decode head's logits and the loss dict (per-stream
-            ``L_seg``, PCEM in its stages, auxiliary heads).
+            ``L_seg``, PCEM in its stages, auxiliary heads; ``loss_none``, a
+            zero, when no sample carries a label).
 
         Raises:
             TypeError: When the decode head does not return one tensor.
@@ -131,6 +132,10 @@ class ExemplarEncoderDecoder(EncoderDecoder):
         if self.with_auxiliary_head:
             losses.update(self._auxiliary_head_forward_train(feats,
                                                              data_samples))
+        if not any(k.startswith('loss') for k in losses):
+            # no sample carries a label (e.g. an all-unlabelled batch before
+            # consistency starts): a zero term keeps the optimiser step valid
+            losses['loss_none'] = seg_logits.sum() * 0.0
         return feats, seg_logits, losses
 
     def stream_losses(self, seg_logits: Tensor,

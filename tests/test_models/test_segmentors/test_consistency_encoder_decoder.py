@@ -249,6 +249,11 @@ def test_start_iter_delays_consistency():
         hub.update_info('iter', 4)
         assert 'loss_cons_strong' not in model.loss(x, ds)
         assert int(model.cons_start_iter) == -1
+        # an all-unlabelled batch in the warm-up still gives a loss to step
+        only_u = model.loss(x, samples(['unlabeled', 'unlabeled']))
+        assert set(k for k in only_u if k.startswith('loss')) == {'loss_none'}
+        only_u['loss_none'].backward()
+        assert only_u['loss_none'].item() == 0.0
         hub.update_info('iter', 5)
         assert 'loss_cons_strong' in model.loss(x, ds)
         assert int(model.cons_start_iter) == 5
