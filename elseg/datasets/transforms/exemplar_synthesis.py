@@ -190,7 +190,13 @@ class ExemplarSynthesis(BaseTransform):
             shrinks and the wall thickens inward, as in systole. Applied to
             the exemplar before the intensity and geometric transforms.
             Keys: ``cavity``, ``wall``, ``prob`` (default 0.5), ``keep_range``
-            (default (0.3, 1.0)). ``None`` (default) disables it.
+            (default (0.3, 1.0)), ``more`` (default none): further cavities
+            that contract in the same samples (the same cardiac phase), each
+            a dict with ``cavity``, ``wall`` and ``keep_range`` and its own
+            keep fraction; ``wall=0`` turns the peeled rim into background,
+            where the background image then shows (ACDC: the RV, whose free
+            wall is not labelled: ``dict(cavity=1, wall=0)``). ``None``
+            (default) disables it.
         flip_pairs (Sequence[tuple[int, int]], optional): laterality, not in
             the paper: pairs of left/right class ids (CHAOS: right kidney 2,
             left kidney 3) whose labels are swapped in samples whose organs
@@ -308,25 +314,44 @@ class ExemplarSynthesis(BaseTransform):
         if cfg is None:
             return None
         cfg = dict(cfg)
-        unknown = set(cfg) - {'cavity', 'wall', 'prob', 'keep_range'}
-        if unknown or 'cavity' not in cfg or 'wall' not in cfg:
-            raise ValueError(
-                'cavity_contraction needs keys cavity and wall (class ids) and '
-                f'optionally prob, keep_range; got {cfg!r}')
-        cavity, wall = int(cfg['cavity']), int(cfg['wall'])
-        if cavity <= 0 or wall <= 0 or cavity == wall:
-            raise ValueError('cavity_contraction: cavity and wall must be two '
-                             f'different organ class ids, got {cavity}, {wall}')
+
+        def one(c: Dict, name: str, keys: set, min_wall: int) -> Dict:
+            unknown = set(c) - keys
+            if unknown or 'cavity' not in c or 'wall' not in c:
+                raise ValueError(
+                    f'{name} needs keys cavity and wall (class ids) and '
+                    f'optionally {sorted(keys - {"cavity", "wall"})}; '
+                    f'got {c!r}')
+            cavity, wall = int(c['cavity']), int(c['wall'])
+            if cavity <= 0 or wall < min_wall or cavity == wall:
+                raise ValueError(
+                    f'{name}: cavity must be an organ class id and wall '
+                    f'another class id (>= {min_wall}), got {cavity}, {wall}')
+            keep = _check_range(f'{name}.keep_range',
+                                c.get('keep_range', (0.3, 1.0)), 0.0)
+            if keep[1] > 1.0:
+                raise ValueError(f'{name}.keep_range must lie in [0, 1], '
+                                 f'got {keep}')
+            return dict(cavity=cavity, wall=wall, keep_range=keep)
+
+        out = one(cfg, 'cavity_contraction',
+                  {'cavity', 'wall', 'prob', 'keep_range', 'more'}, 1)
         prob = float(cfg.get('prob', 0.5))
         if not 0.0 <= prob <= 1.0:
             raise ValueError(
                 f'cavity_contraction.prob must be in [0, 1], got {prob}')
-        keep = _check_range('cavity_contraction.keep_range',
-                            cfg.get('keep_range', (0.3, 1.0)), 0.0)
-        if keep[1] > 1.0:
-            raise ValueError('cavity_contraction.keep_range must lie in '
-                             f'[0, 1], got {keep}')
-        return dict(cavity=cavity, wall=wall, prob=prob, keep_range=keep)
+        more = cfg.get('more') or []
+        if isinstance(more, dict):
+            more = [more]
+        out['prob'] = prob
+        out['more'] = [one(dict(m), f'cavity_contraction.more[{i}]',
+                           {'cavity', 'wall', 'keep_range'}, 0)
+                       for i, m in enumerate(more)]
+        cavities = [out['cavity']] + [m['cavity'] for m in out['more']]
+        if len(set(cavities)) != len(cavities):
+            raise ValueError('cavity_contraction: each cavity once, got '
+                             f'{cavities}')
+        return out
 
     # ------------------------------------------------------------------ random
     def _draw_geometric(self) -> Dict:
@@ -377,6 +402,9 @@ class ExemplarSynthesis(BaseTransform):
         contraction = (None if self.cavity_contraction is None else dict(
             apply=bool(np.random.rand() < self.cavity_contraction['prob']),
             keep=np.random.uniform(*self.cavity_contraction['keep_range'])))
+        if contraction is not None:  # after the main draws: same as before
+            contraction['more'] = [np.random.uniform(*m['keep_range'])
+                                   for m in self.cavity_contraction['more']]
         return dict(geo_e=geo_e, geo_b=geo_b, int_e=int_e, int_b=int_b,
                     jitter=jitter, contraction=contraction)
 
@@ -398,23 +426,28 @@ class ExemplarSynthesis(BaseTransform):
         return out
 
     def _contract(self, img: np.ndarray, lab: np.ndarray,
-                  keep: float) -> Tuple[np.ndarray, np.ndarray]:
+                  keep: float, cfg: Optional[Dict] = None
+                  ) -> Tuple[np.ndarray, np.ndarray]:
         """Peel the cavity's outer rim into the wall (see cavity_contraction).
 
         Args:
             img (np.ndarray): float32 ``(H, W)`` exemplar image.
             lab (np.ndarray): uint8 ``(H, W)`` exemplar label.
             keep (float): fraction of cavity pixels kept (the innermost ones).
+            cfg (dict, optional): ``cavity`` and ``wall`` ids; default the
+                main ``cavity_contraction``. With ``wall=0`` the rim becomes
+                background and its pixels keep their values (ESM pastes
+                organ pixels only).
 
         Returns:
             tuple: new ``(img, lab)`` (copies; unchanged when the exemplar
-            lacks the cavity or the wall).
+            lacks the cavity or, for an organ wall, the wall).
         """
-        cfg = self.cavity_contraction
+        cfg = self.cavity_contraction if cfg is None else cfg
         cavity = lab == cfg['cavity']
         wall = lab == cfg['wall']
         n = int(cavity.sum())
-        if n == 0 or not wall.any():
+        if n == 0 or (cfg['wall'] > 0 and not wall.any()):
             return img, lab
         # distance of each cavity pixel to the nearest non-cavity pixel
         dist = cv2.distanceTransform(cavity.astype(np.uint8), cv2.DIST_L2, 5)
@@ -425,7 +458,8 @@ class ExemplarSynthesis(BaseTransform):
         ys, xs = np.nonzero(cavity)
         img, lab = img.copy(), lab.copy()
         lab[ys[peel], xs[peel]] = cfg['wall']
-        img[ys[peel], xs[peel]] = np.float32(np.median(img[wall]))
+        if cfg['wall'] > 0:
+            img[ys[peel], xs[peel]] = np.float32(np.median(img[wall]))
         return img, lab
 
     @staticmethod
@@ -481,6 +515,9 @@ class ExemplarSynthesis(BaseTransform):
                 'apply']:
             ex_img, ex_lab = self._contract(ex_img, ex_lab,
                                             params['contraction']['keep'])
+            for more, keep in zip(self.cavity_contraction['more'],
+                                  params['contraction']['more']):
+                ex_img, ex_lab = self._contract(ex_img, ex_lab, keep, more)
         organ = (ex_lab > 0) & (ex_lab != self.ignore_index)
 
         # background: T_g(T_i(I_b))

@@ -205,6 +205,34 @@ def test_cavity_contraction_by_hand():
     assert (label == 3).sum() == n_lv
 
 
+def test_more_cavities_contract_with_the_first_by_hand():
+    """more=[RV, wall 0]: in the same sample the RV keeps its innermost half
+    and its rim becomes background showing the background image; the LV
+    contracts as without it."""
+    img, label = _exemplar(textured=False)
+    n_lv, n_myo, n_rv = ((label == k).sum() for k in (3, 2, 1))
+    bg = np.full((SIZE, SIZE), 0.1, np.float32)
+    esm = ExemplarSynthesis(**ALL_OFF, cavity_contraction=dict(
+        cavity=3, wall=2, prob=1.0, keep_range=(0.25, 0.25),
+        more=[dict(cavity=1, wall=0, keep_range=(0.5, 0.5))]))
+    out = esm(dict(exemplar_img=img, exemplar_label=label, img=bg))
+    seg = out['gt_seg_map']
+    kept_lv, kept_rv = int(round(0.25 * n_lv)), int(round(0.5 * n_rv))
+    assert (seg == 3).sum() == kept_lv
+    assert (seg == 2).sum() == n_myo + n_lv - kept_lv
+    assert (seg == 1).sum() == kept_rv
+    peeled_rv = (label == 1) & (seg == 0)
+    assert peeled_rv.sum() == n_rv - kept_rv
+    np.testing.assert_allclose(out['img'][peeled_rv], 0.1)
+    np.testing.assert_allclose(out['img'][seg == 1], LEVELS[1])
+    # prob 0: neither contracts
+    none = ExemplarSynthesis(**ALL_OFF, cavity_contraction=dict(
+        cavity=3, wall=2, prob=0.0, more=dict(cavity=1, wall=0)))
+    seg0 = none(dict(exemplar_img=img, exemplar_label=label,
+                     img=bg))['gt_seg_map']
+    np.testing.assert_array_equal(seg0, label)
+
+
 def test_cavity_contraction_prob_zero_and_draw_order():
     img, label = _exemplar()
     base = ExemplarSynthesis()
@@ -222,7 +250,13 @@ def test_cavity_contraction_prob_zero_and_draw_order():
 
 @pytest.mark.parametrize('cfg, match', [
     (dict(cavity=3), 'needs keys cavity and wall'),
-    (dict(cavity=3, wall=3), 'two different organ class ids'),
+    (dict(cavity=3, wall=3), 'wall another class id'),
+    (dict(cavity=3, wall=0), r'wall another class id \(>= 1\)'),
+    (dict(cavity=3, wall=2, more=[dict(cavity=1, wall=-1)]),
+     r'more\[0\]: cavity must be an organ class id'),
+    (dict(cavity=3, wall=2, more=[dict(cavity=3, wall=0)]), 'each cavity once'),
+    (dict(cavity=3, wall=2, more=[dict(cavity=1, wall=0, prob=1)]),
+     r'more\[0\] needs keys'),
     (dict(cavity=3, wall=2, prob=1.5), r'prob must be in \[0, 1\], got 1.5'),
     (dict(cavity=3, wall=2, keep_range=(0.5, 1.2)), r'lie in \[0, 1\]'),
     (dict(cavity=3, wall=2, ratio=1), 'needs keys'),
