@@ -100,7 +100,8 @@ def schedule_options(cfg, iters: int) -> List[str]:
     ``val_interval``, capped), the ``begin``/``end`` of iteration-based
     ``param_scheduler`` entries, ``stage1_iters`` of an
     ``ExemplarTwoStageHook`` (the stage switch stays at the same fraction), a
-    mean teacher's ``model.consistency_rampup`` and the checkpoint interval.
+    mean teacher's ``model.consistency_rampup``, ``start_iter`` and
+    ``rampup_iters`` of ``model.consistency`` and the checkpoint interval.
 
     Args:
         cfg (mmengine.Config): The run's config (user options merged).
@@ -150,6 +151,12 @@ def schedule_options(cfg, iters: int) -> List[str]:
     rampup = cfg.get('model', {}).get('consistency_rampup')
     if isinstance(rampup, int) and rampup > 0:
         opts.append(f'model.consistency_rampup={scaled(rampup)}')
+    consistency = cfg.get('model', {}).get('consistency') or {}
+    for key in ('start_iter', 'rampup_iters'):
+        value = consistency.get(key)
+        if isinstance(value, int) and value > 0:
+            opts.append(f'model.consistency.{key}='
+                        f'{min(iters - 1, scaled(value))}')
     ckpt = cfg.get('default_hooks', {}).get('checkpoint') or {}
     if isinstance(ckpt.get('interval'), int) and ckpt['interval'] > 0:
         opts.append('default_hooks.checkpoint.interval='

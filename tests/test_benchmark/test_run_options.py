@@ -20,6 +20,12 @@ def test_schedule_options_scale_every_length_by_hand():
     opts = schedule_options(mlds, 3000)  # x 0.75: ramp-up 4000 -> 3000
     assert 'model.consistency_rampup=3000' in opts
     assert not any(o.startswith('custom_hooks') for o in opts)
+    # consistency's warm-up scales too: 2000 of 4000 -> 500 of 1000
+    uni = Config.fromfile(str(REPO_ROOT / 'configs' / 'baselines' /
+                              'unimatch_bs_acdc_cpu_warmup.py'))
+    assert uni.model.consistency.start_iter == 2000
+    assert 'model.consistency.start_iter=500' in schedule_options(uni, 1000)
+    assert not any('rampup_iters' in o for o in schedule_options(uni, 1000))
     # the options apply as mmengine --cfg-options do (list entries by index)
     merged = load_run_config(str(REPO_ROOT / 'configs' / 'elnet' /
                                  'acdc_cpu.py'), schedule_options(cfg, 1000))
