@@ -22,19 +22,27 @@ from .mean_teacher_encoder_decoder import frozen_batchnorm, sigmoid_rampup
 UNLABELED = 'unlabeled'
 LOSS_TYPES = ('dice', 'ce', 'ce_dice')
 BN_STATS = ('batch', 'labeled')
+DICE_CLASSES = ('all', 'present')
 
 
-def masked_dice_loss(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor:
-    """Soft Dice over the pixels in ``mask``, averaged over all classes.
+def masked_dice_loss(logits: Tensor, target: Tensor, mask: Tensor,
+                     classes: str = 'all') -> Tensor:
+    """Soft Dice over the pixels in ``mask``, averaged over the classes.
 
     UniMatch's medical loss for unlabelled images: per class ``k`` (background
     included) ``1 - (2 sum(p_k y_k) + e) / (sum(p_k^2) + sum(y_k) + e)`` over
-    the masked pixels of the whole batch, ``e = 1e-5``.
+    the masked pixels of the whole batch, ``e = 1e-5``. A class absent from
+    the masked target scores ``1 - e / (sum(p_k^2) + e)``, i.e. about 1 unless
+    it is predicted nowhere in the mask: with ``classes='all'`` (UniMatch) it
+    pushes that class to zero on every confident pixel; ``'present'``
+    averages over the classes present in the masked target only (all classes
+    when none is).
 
     Args:
         logits (Tensor): ``(N, K, H, W)``.
         target (Tensor): ``(N, H, W)`` class ids.
         mask (Tensor): ``(N, H, W)`` bool or float, 1 where the target counts.
+        classes (str): ``'all'`` or ``'present'``.
 
     Returns:
         Tensor: Scalar loss.
@@ -49,6 +57,10 @@ def masked_dice_loss(logits: Tensor, target: Tensor, mask: Tensor) -> Tensor:
     p_sum = (prob * prob * m).sum(dim=(0, 2, 3))
     y_sum = (onehot * m).sum(dim=(0, 2, 3))
     dice = (2 * inter + eps) / (p_sum + y_sum + eps)
+    if classes == 'present':
+        present = y_sum > 0
+        if present.any():
+            return (1 - dice[present]).mean()
     return (1 - dice).mean()
 
 
@@ -181,7 +193,7 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         fp_dropout=0.5, fp_modules=None, fp_input_modules=None,
         strong_weight=0.5, fp_weight=0.5,
         cons_weight=1.0, rampup_iters=0, loss_type='dice', stages=(1, 2),
-        ema_momentum=None, start_iter=0)
+        ema_momentum=None, start_iter=0, dice_classes='all')
 
     def __init__(self, consistency: Optional[dict] = None,
                  bn_stats: str = 'batch', **kwargs) -> None:
@@ -211,6 +223,9 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             if float(cfg[key]) < 0:
                 raise ValueError(f'consistency.{key} must be >= 0, got '
                                  f'{cfg[key]!r}')
+        if cfg['dice_classes'] not in DICE_CLASSES:
+            raise ValueError(f'consistency.dice_classes must be one of '
+                             f'{DICE_CLASSES}, got {cfg["dice_classes"]!r}')
         if cfg['loss_type'] not in LOSS_TYPES:
             raise ValueError(f'consistency.loss_type must be one of '
                              f'{LOSS_TYPES}, got {cfg["loss_type"]!r}')
@@ -340,13 +355,13 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
 
     def _unlabeled_loss(self, logits: Tensor, target: Tensor,
                         mask: Tensor) -> Tensor:
-        kind = self.cons['loss_type']
+        kind, classes = self.cons['loss_type'], self.cons['dice_classes']
         if kind == 'dice':
-            return masked_dice_loss(logits, target, mask)
+            return masked_dice_loss(logits, target, mask, classes)
         if kind == 'ce':
             return masked_ce_loss(logits, target, mask)
         return 0.5 * masked_ce_loss(logits, target, mask) + \
-            0.5 * masked_dice_loss(logits, target, mask)
+            0.5 * masked_dice_loss(logits, target, mask, classes)
 
     def strong_views(self, x_u: Tensor, pseudo: Tensor, conf: Tensor,
                      generator: Optional[torch.Generator] = None

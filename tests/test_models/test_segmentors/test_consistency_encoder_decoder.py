@@ -66,6 +66,12 @@ def test_masked_dice_by_hand():
         (d0 + d1) / 2, rel=1e-5)
     # nothing confident: the loss is exactly 0
     assert masked_dice_loss(logits, target, ~mask & False).item() == 0.0
+    # 'present': class 0 is absent from the masked target, only d1 counts
+    assert masked_dice_loss(logits, target, mask, 'present').item() == \
+        pytest.approx(d1, rel=1e-5)
+    # nothing confident: no class present, the same 0 as 'all'
+    assert masked_dice_loss(logits, target, ~mask & False,
+                            'present').item() == 0.0
 
 
 def test_masked_ce_divides_by_all_pixels():
@@ -192,6 +198,8 @@ def test_bad_consistency_arguments():
         build(ema_momentum=1.0)
     with pytest.raises(ValueError, match='start_iter'):
         build(start_iter=-1)
+    with pytest.raises(ValueError, match="dice_classes.*'some'"):
+        build(dice_classes='some')
     with pytest.raises(ValueError, match="bn_stats.*'all'"):
         build(bn_stats='all')
 
