@@ -34,16 +34,17 @@ def find_volume_csvs(path: str) -> List[str]:
     """
     if os.path.isfile(path):
         return [path]
-    for sub in (os.path.join('test', CSV_NAME), CSV_NAME):
-        if os.path.isfile(os.path.join(path, sub)):
-            return [os.path.join(path, sub)]
-    found: List[str] = []
-    if os.path.isdir(path):
+
+    def csv_in(folder: str) -> List[str]:
+        subs = (os.path.join(folder, 'test', CSV_NAME),
+                os.path.join(folder, CSV_NAME))
+        return [p for p in subs if os.path.isfile(p)][:1]
+
+    found = csv_in(path)
+    if not found and os.path.isdir(path):
         for name in sorted(os.listdir(path)):
             if name.startswith('seed'):
-                found += [os.path.join(path, name, sub) for sub in
-                          (os.path.join('test', CSV_NAME), CSV_NAME)
-                          if os.path.isfile(os.path.join(path, name, sub))][:1]
+                found += csv_in(os.path.join(path, name))
     if not found:
         raise FileNotFoundError(
             f'{path}: no {CSV_NAME} there, in its test/ folder or in its '

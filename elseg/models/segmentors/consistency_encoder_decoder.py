@@ -15,9 +15,10 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from ..utils.batch_views import StrongViewAugment, cutmix_boxes, mix_with_boxes
+from ..utils.batchnorm import frozen_batchnorm
 from ..utils.ema import ema_update_
 from .exemplar_encoder_decoder import ExemplarEncoderDecoder
-from .mean_teacher_encoder_decoder import frozen_batchnorm, sigmoid_rampup
+from .mean_teacher_encoder_decoder import sigmoid_rampup
 
 UNLABELED = 'unlabeled'
 LOSS_TYPES = ('dice', 'ce', 'ce_dice')

@@ -1,8 +1,7 @@
 """MeanTeacherEncoderDecoder: EMA teacher for MLDS's unlabelled images."""
-import contextlib
 import copy
 import math
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -12,8 +11,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          SampleList, add_prefix)
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
+from ..utils.batchnorm import frozen_batchnorm
 from ..utils.ema import ema_update_
 
 UNLABELED = 'unlabeled'
@@ -70,31 +69,6 @@ def foreground_ratio(probs: Tensor) -> Tensor:
         else:
             fg = probs.argmax(dim=1) != 0
         return fg.float().mean()
-
-
-@contextlib.contextmanager
-def frozen_batchnorm(module: nn.Module) -> Iterator[None]:
-    """BatchNorm layers of ``module`` use (and keep) their running statistics.
-
-    Inside the block every ``_BatchNorm`` submodule in training mode is put in
-    eval mode: it normalises with its running mean and variance and does not
-    update them; gradients still flow. The previous modes are restored after.
-
-    Args:
-        module (nn.Module): The network.
-
-    Yields:
-        None
-    """
-    switched = [m for m in module.modules()
-                if isinstance(m, _BatchNorm) and m.training]
-    for m in switched:
-        m.eval()
-    try:
-        yield
-    finally:
-        for m in switched:
-            m.train()
 
 
 @MODELS.register_module()

@@ -1,6 +1,7 @@
 from .batch_views import (StrongViewAugment, cutmix_boxes, gaussian_blur,
                           mix_with_boxes)
+from .batchnorm import frozen_batchnorm
 from .ema import ema_update_
 
 __all__ = ['StrongViewAugment', 'cutmix_boxes', 'ema_update_',
-           'gaussian_blur', 'mix_with_boxes']
+           'frozen_batchnorm', 'gaussian_blur', 'mix_with_boxes']
