@@ -98,7 +98,7 @@ def schedule_options(cfg, iters: int) -> List[str]:
     Everything tied to the schedule's length scales with it, so a shorter
     budget keeps the config's proportions: ``train_cfg.max_iters`` (and
     ``val_interval``, capped), the ``begin``/``end`` of iteration-based
-    ``param_scheduler`` entries, ``stage1_iters`` of an
+    ``param_scheduler`` entries, ``stage1_iters`` and ``relabel_iters`` of an
     ``ExemplarTwoStageHook`` (the stage switch stays at the same fraction), a
     mean teacher's ``model.consistency_rampup``, ``start_iter`` and
     ``rampup_iters`` of ``model.consistency`` and the checkpoint interval.
@@ -148,6 +148,9 @@ def schedule_options(cfg, iters: int) -> List[str]:
         if isinstance(hook.get('stage1_iters'), int):
             opts.append(f'custom_hooks.{i}.stage1_iters='
                         f"{min(iters - 1, scaled(hook['stage1_iters']))}")
+        if hook.get('relabel_iters'):
+            rounds = ','.join(str(scaled(it)) for it in hook['relabel_iters'])
+            opts.append(f'custom_hooks.{i}.relabel_iters=[{rounds}]')
     rampup = cfg.get('model', {}).get('consistency_rampup')
     if isinstance(rampup, int) and rampup > 0:
         opts.append(f'model.consistency_rampup={scaled(rampup)}')

@@ -32,7 +32,7 @@ STAGE2_SUBKEYS = ('stream_ratios', 'backgrounds')
 #: ``ExemplarTwoStageHook`` arguments that only shape the pseudo labels or
 #: stage 2.
 STAGE2_HOOK_KEYS = ('pseudo_label_dir', 'batch_size', 'flip',
-                    'reinit_stage2', 'largest_component')
+                    'reinit_stage2', 'largest_component', 'relabel_iters')
 #: ``model.consistency`` keys that stage 1 reads even when consistency runs in
 #: stage 2 only: the stages themselves and the EMA teacher (its weights are
 #: part of the model, so of ``stage1.pth`` and of the optimizer's groups).

@@ -26,6 +26,13 @@ def test_schedule_options_scale_every_length_by_hand():
     assert uni.model.consistency.start_iter == 2000
     assert 'model.consistency.start_iter=500' in schedule_options(uni, 1000)
     assert not any('rampup_iters' in o for o in schedule_options(uni, 1000))
+    # re-labelling rounds keep their place in stage 2: 3000 of 4000 -> 750
+    relabel = str(REPO_ROOT / 'configs' / 'elnet' /
+                  'acdc_cpu_consistency_s2_relabel.py')
+    opts = schedule_options(Config.fromfile(relabel), 1000)
+    assert 'custom_hooks.0.relabel_iters=[750]' in opts
+    hook = load_run_config(relabel, opts).custom_hooks[0]
+    assert hook.stage1_iters == 500 and list(hook.relabel_iters) == [750]
     # the options apply as mmengine --cfg-options do (list entries by index)
     merged = load_run_config(str(REPO_ROOT / 'configs' / 'elnet' /
                                  'acdc_cpu.py'), schedule_options(cfg, 1000))

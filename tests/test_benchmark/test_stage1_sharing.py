@@ -60,6 +60,9 @@ def test_signature_ignores_consistency_in_stage2_only():
     # threshold, CutMix, feature perturbation: stage 2 only after stage 1
     for name in ('after_s1_no_thresh', 'after_s1_no_cutmix', 'after_s1_no_fp'):
         assert _sig(ABL.format(name), _opts(0)) == base, name
+    # a re-labelling round happens in stage 2: N_s is shared
+    assert _sig('configs/elnet/acdc_cpu_consistency_s2_relabel.py',
+                _opts(0)) == base
     # an EMA teacher is part of the model (and of stage1.pth): not shared
     assert _sig(ABL.format('after_s1_ema'), _opts(0)) != base
     # consistency from the first step trains stage 1 differently

@@ -102,3 +102,79 @@ def test_flip_pairs_checked_and_kept():
     for bad in ([(2, 2)], [(1, 2, 3)]):
         with pytest.raises(ValueError, match='flip_pairs'):
             ExemplarTwoStageHook(stage1_iters=2, flip_pairs=bad)
+
+
+def test_relabel_iters_checked():
+    assert ExemplarTwoStageHook(stage1_iters=2,
+                                relabel_iters=[5, 3]).relabel_iters == (3, 5)
+    for bad in ([2], [1], [3.5], [True]):
+        with pytest.raises(ValueError, match='relabel_iters'):
+            ExemplarTwoStageHook(stage1_iters=2, relabel_iters=bad)
+
+
+def _favour(model, cls):
+    """Make the head predict class ``cls`` everywhere (a huge bias)."""
+    import torch
+    with torch.no_grad():
+        model.decode_head.conv_seg.weight.zero_()
+        model.decode_head.conv_seg.bias.zero_()
+        model.decode_head.conv_seg.bias[cls] = 50.0
+
+
+def test_relabel_round_labels_with_the_current_network_and_resumes(
+        phantom_root, tmp_path, monkeypatch):
+    import numpy as np
+    from elseg.apis.pseudo_label import load_pseudo_label
+    ids = [EXEMPLAR, 'patient001_frame01_slice_3',
+           'patient001_frame01_slice_4']
+    ds = _dataset(phantom_root, ids)
+    unlabeled = [ds._slice_id(info) for info in ds.unlabeled_infos]
+    assert len(unlabeled) == 2
+    model = _model()
+    saved = []
+
+    def save_checkpoint(work_dir, filename):
+        saved.append(filename)
+        (tmp_path / filename).write_bytes(b'weights')
+
+    hook = ExemplarTwoStageHook(stage1_iters=2, relabel_iters=[4], flip=False)
+    monkeypatch.setattr(hook, '_restart_data', lambda runner, skip=0: None)
+    runner, logged = _runner(ds, model, 0, tmp_path)
+    runner.save_checkpoint = save_checkpoint
+    hook.before_train(runner)
+    # end of stage 1 (2 finished iterations): N_s predicts class 1
+    _favour(model, 1)
+    runner.iter = 1
+    hook.after_train_iter(runner, 0)
+    assert hook.stage == 2 and saved == ['iter_2.pth']
+    assert ds.pseudo_label_dir == str(tmp_path / 'pseudo_labels')
+    # 3 finished iterations: no round
+    _favour(model, 3)
+    runner.iter = 2
+    hook.after_train_iter(runner, 0)
+    assert saved == ['iter_2.pth']
+    # 4 finished: the current network (class 3) labels into a new folder
+    runner.iter = 3
+    hook.after_train_iter(runner, 0)
+    assert saved == ['iter_2.pth', 'iter_4.pth']
+    assert (tmp_path / 'last_checkpoint').read_text().endswith('iter_4.pth')
+    new_dir = str(tmp_path / 'pseudo_labels_iter4')
+    assert ds.pseudo_label_dir == new_dir
+    for slice_id in unlabeled:
+        first, _ = load_pseudo_label(str(tmp_path / 'pseudo_labels'), slice_id)
+        second, conf = load_pseudo_label(new_dir, slice_id)
+        assert np.all(first == 1) and np.all(second == 3)
+        assert np.allclose(conf, 1.0)
+    assert any('labels of the network of iteration 4' in m
+               for m in logged['info'])
+    # a run resumed after the round trains on the round's labels (reused)
+    ds.set_stage(1)
+    hook = ExemplarTwoStageHook(stage1_iters=2, relabel_iters=[4, 9])
+    monkeypatch.setattr(hook, '_restart_data', lambda runner, skip=0: None)
+    runner, logged = _runner(ds, model, 5, tmp_path)
+    hook.before_train(runner)
+    assert ds.stage == 2 and ds.pseudo_label_dir == new_dir
+    assert any('reused' in m for m in logged['info'])
+    assert logged['warning'] == [
+        'relabel_iters [9] are not before max_iters=6: those re-labelling '
+        'rounds are skipped.']

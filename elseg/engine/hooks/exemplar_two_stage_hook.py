@@ -1,4 +1,10 @@
-"""ELNet's two-stage training in one run (En & Guo, arXiv 2204.01713, Sec. 3.3)."""
+"""ELNet's two-stage training in one run (En & Guo, arXiv 2204.01713, Sec. 3.3).
+
+Beyond the paper, stage 2 can re-pseudo-label the unlabelled slices with its
+own, improved network (``relabel_iters``): the re-labelling round of ST++
+(Yang et al., CVPR 2022), where a second round of self-training uses the
+labels of the first round's model.
+"""
 from __future__ import annotations
 
 import os
@@ -96,10 +102,21 @@ class ExemplarTwoStageHook(Hook):
             connected component per class of each unlabelled volume's pseudo
             labels (:func:`~elseg.apis.pseudo_label.refine_pseudo_labels_lcc`).
             Defaults to False.
+        relabel_iters (Sequence[int]): Beyond the paper: iterations of stage
+            2 (``> stage1_iters``, counted like ``stage1_iters``: after that
+            many finished iterations) after which the current network
+            pseudo-labels every unlabelled slice again, into
+            ``{pseudo_label_dir}_iter{N}``, and stage 2 continues on those
+            labels (same flip and largest-component options). The
+            checkpoint ``iter_{N}.pth`` is saved first, so a run killed while
+            re-labelling resumes there and completes the same labels.
+            Entries at or after ``max_iters`` are skipped with a WARNING.
+            Defaults to ().
 
     Raises:
-        ValueError: If ``stage1_iters`` is not positive or ``flip_pairs``
-            is not disjoint pairs of two organ class ids; at
+        ValueError: If ``stage1_iters`` is not positive, ``relabel_iters``
+            holds an entry that is not an integer above ``stage1_iters``, or
+            ``flip_pairs`` is not disjoint pairs of two organ class ids; at
             ``before_train``, if the decode head's ``num_classes`` differs
             from the dataset's classes or the network does not take
             1-channel images.
@@ -114,10 +131,19 @@ class ExemplarTwoStageHook(Hook):
                  flip: bool = True,
                  flip_pairs: Sequence[Sequence[int]] = (),
                  reinit_stage2: bool = False,
-                 largest_component: bool = False) -> None:
+                 largest_component: bool = False,
+                 relabel_iters: Sequence[int] = ()) -> None:
         if int(stage1_iters) <= 0:
             raise ValueError(f'stage1_iters must be > 0, got {stage1_iters!r}.')
         self.stage1_iters = int(stage1_iters)
+        for it in relabel_iters:
+            if (isinstance(it, bool) or not isinstance(it, int)
+                    or it <= self.stage1_iters):
+                raise ValueError(
+                    f'relabel_iters entries must be integers above '
+                    f'stage1_iters={self.stage1_iters} (re-labelling happens '
+                    f'in stage 2), got {it!r} in {list(relabel_iters)!r}.')
+        self.relabel_iters = tuple(sorted(set(relabel_iters)))
         self.pseudo_label_dir = pseudo_label_dir
         self.batch_size = int(batch_size)
         self.flip = bool(flip)
@@ -142,8 +168,17 @@ class ExemplarTwoStageHook(Hook):
                 f'training dataset, got {type(dataset).__name__}.')
         return dataset
 
-    def _out_dir(self, runner) -> str:
-        return osp.join(runner.work_dir, self.pseudo_label_dir)
+    def _out_dir(self, runner, round_iter: Optional[int] = None) -> str:
+        """The pseudo-label folder of N_s, or of the round at ``round_iter``."""
+        name = self.pseudo_label_dir
+        if round_iter is not None:
+            name = f'{name}_iter{round_iter}'
+        return osp.join(runner.work_dir, name)
+
+    def _round_at(self, finished: int) -> Optional[int]:
+        """The last re-labelling round at or before ``finished`` iterations."""
+        done = [it for it in self.relabel_iters if it <= finished]
+        return done[-1] if done else None
 
     def _restart_data(self, runner, skip: int = 0) -> None:
         """Throw away prefetched stage-1 batches and restart the workers."""
@@ -161,12 +196,12 @@ class ExemplarTwoStageHook(Hook):
         loop.dataloader_iterator = (
             _SkipFinishedIterations(iterator, skip) if skip else iterator)
 
-    def _pseudo_label(self, runner) -> None:
+    def _pseudo_label(self, runner, round_iter: Optional[int] = None) -> None:
         from ...apis.pseudo_label import (generate_pseudo_labels, is_complete,
                                           refine_pseudo_labels_lcc,
                                           write_complete_marker)
         dataset = self._dataset(runner)
-        out_dir = self._out_dir(runner)
+        out_dir = self._out_dir(runner, round_iter)
         infos = dataset.unlabeled_infos
         if is_complete(out_dir, len(infos)):
             runner.logger.info(f'Pseudo labels complete in {out_dir}: reused.')
@@ -215,27 +250,37 @@ class ExemplarTwoStageHook(Hook):
             runner.logger.info(f'Pseudo-label summary: {summary}')
         barrier()
 
-    def _switch_to_stage2(self, runner, skip: int = 0) -> None:
+    def _switch_to_stage2(self, runner, skip: int = 0,
+                          round_iter: Optional[int] = None) -> None:
         dataset = self._dataset(runner)
-        dataset.set_stage(2, self._out_dir(runner))
+        dataset.set_stage(2, self._out_dir(runner, round_iter))
         model = self._model(runner)
         if hasattr(model, 'set_stage'):
             model.set_stage(2)
         self._restart_data(runner, skip)
         self.stage = 2
         done = runner.iter if skip else runner.iter + 1  # finished iterations
+        labels = ('N_s' if round_iter is None else
+                  f'the network of iteration {round_iter}')
         runner.logger.info(
             f'Switched to stage 2 at iteration {done}: training on '
-            'exemplar + synthetic + pseudo-labelled slices.')
+            'exemplar + synthetic + pseudo-labelled slices (labels of '
+            f'{labels}).')
 
-    def _save_stage1(self, runner) -> None:
-        filename = f'iter_{self.stage1_iters}.pth'
+    def _save_at(self, runner, iters: int) -> str:
+        """Save ``iter_{iters}.pth`` (once) and point last_checkpoint at it."""
+        filename = f'iter_{iters}.pth'
         path = osp.join(runner.work_dir, filename)
         if not osp.exists(path):
             runner.save_checkpoint(runner.work_dir, filename)
         if is_main_process():
             atomic_write_bytes(
                 path.encode(), osp.join(runner.work_dir, 'last_checkpoint'))
+        return path
+
+    def _save_stage1(self, runner) -> None:
+        path = self._save_at(runner, self.stage1_iters)
+        if is_main_process():
             # N_s is a result of its own (and the start of stage-2 variants):
             # keep it as stage1.pth, which CheckpointHook's max_keep_ckpts
             # never deletes. A hard link costs no disk space.
@@ -307,11 +352,20 @@ class ExemplarTwoStageHook(Hook):
         model = self._model(runner)
         self._check_model_fits_data(runner)
         skip = runner.iter
+        late = [it for it in self.relabel_iters if it >= runner.max_iters]
+        if late:
+            runner.logger.warning(
+                f'relabel_iters {late} are not before max_iters='
+                f'{runner.max_iters}: those re-labelling rounds are skipped.')
         if runner.iter >= self.stage1_iters and not self._no_unlabeled(runner):
-            self._pseudo_label(runner)
+            round_iter = self._round_at(runner.iter)
+            if round_iter is None:
+                self._pseudo_label(runner)
+            else:  # resumed after a re-labelling round: its labels only
+                self._pseudo_label(runner, round_iter)
             if self.reinit_stage2 and runner.iter == self.stage1_iters:
                 self._reinit(runner)
-            self._switch_to_stage2(runner, skip)
+            self._switch_to_stage2(runner, skip, round_iter)
         else:
             dataset.set_stage(1)
             if hasattr(model, 'set_stage'):
@@ -325,8 +379,19 @@ class ExemplarTwoStageHook(Hook):
                          batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
-        """At the end of stage 1: checkpoint, pseudo-label, switch."""
-        if self.stage != 1 or runner.iter + 1 != self.stage1_iters:
+        """At the end of stage 1: checkpoint, pseudo-label, switch.
+
+        In stage 2, after each of ``relabel_iters``: checkpoint, pseudo-label
+        with the current network, continue on the new labels.
+        """
+        finished = runner.iter + 1
+        if (self.stage == 2 and finished in self.relabel_iters
+                and finished < runner.max_iters):
+            self._save_at(runner, finished)
+            self._pseudo_label(runner, finished)
+            self._switch_to_stage2(runner, round_iter=finished)
+            return
+        if self.stage != 1 or finished != self.stage1_iters:
             return
         if runner.iter + 1 >= runner.max_iters:
             runner.logger.warning(
