@@ -17,8 +17,8 @@ from torch import Tensor, nn
 from ..utils.batch_views import StrongViewAugment, cutmix_boxes, mix_with_boxes
 from ..utils.batchnorm import frozen_batchnorm
 from ..utils.ema import ema_update_
+from ..utils.rampup import sigmoid_rampup
 from .exemplar_encoder_decoder import ExemplarEncoderDecoder
-from .mean_teacher_encoder_decoder import sigmoid_rampup
 
 UNLABELED = 'unlabeled'
 LOSS_TYPES = ('dice', 'ce', 'ce_dice')

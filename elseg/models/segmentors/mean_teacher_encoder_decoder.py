@@ -1,6 +1,5 @@
 """MeanTeacherEncoderDecoder: EMA teacher for MLDS's unlabelled images."""
 import copy
-import math
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
@@ -14,26 +13,9 @@ from torch import Tensor, nn
 
 from ..utils.batchnorm import frozen_batchnorm
 from ..utils.ema import ema_update_
+from ..utils.rampup import sigmoid_rampup
 
 UNLABELED = 'unlabeled'
-
-
-def sigmoid_rampup(current: float, rampup_length: float) -> float:
-    """Sigmoid-shaped ramp-up ``exp(-5 (1 - t) ** 2)``, ``t = current / length``.
-
-    (Laine & Aila 2017; Tarvainen & Valpola 2017.)
-
-    Args:
-        current (float): Current iteration.
-        rampup_length (float): Ramp-up length; 0 gives 1.0 at once.
-
-    Returns:
-        float: Weight in (0, 1]; 1.0 from ``rampup_length`` on.
-    """
-    if rampup_length <= 0:
-        return 1.0
-    t = min(max(current / rampup_length, 0.0), 1.0)
-    return math.exp(-5.0 * (1.0 - t)**2)
 
 
 def foreground_ratio(probs: Tensor) -> Tensor:

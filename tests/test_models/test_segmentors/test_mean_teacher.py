@@ -1,5 +1,4 @@
 """Tests of MeanTeacherEncoderDecoder and MLDSMeanTeacherHook."""
-import math
 from types import SimpleNamespace
 
 import pytest
@@ -12,8 +11,8 @@ from mmengine.structures import PixelData
 import elseg  # noqa: F401
 from elseg.engine.hooks import MLDSMeanTeacherHook
 from elseg.models.segmentors import MeanTeacherEncoderDecoder
-from elseg.models.segmentors.mean_teacher_encoder_decoder import (
-    foreground_ratio, sigmoid_rampup)
+from elseg.models.segmentors.mean_teacher_encoder_decoder import \
+    foreground_ratio
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
@@ -58,13 +57,6 @@ def _batch(streams, labels=None, size=16):
 
 def _total(losses):
     return sum(v for k, v in losses.items() if 'loss' in k)
-
-
-def test_sigmoid_rampup():
-    assert sigmoid_rampup(0, 10) == pytest.approx(math.exp(-5))
-    assert sigmoid_rampup(5, 10) == pytest.approx(math.exp(-1.25))
-    assert sigmoid_rampup(20, 10) == 1.0
-    assert sigmoid_rampup(3, 0) == 1.0
 
 
 def test_foreground_ratio_hand_values():
