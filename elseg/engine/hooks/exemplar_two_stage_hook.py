@@ -358,11 +358,9 @@ class ExemplarTwoStageHook(Hook):
                 f'relabel_iters {late} are not before max_iters='
                 f'{runner.max_iters}: those re-labelling rounds are skipped.')
         if runner.iter >= self.stage1_iters and not self._no_unlabeled(runner):
+            # resumed after a re-labelling round: that round's labels only
             round_iter = self._round_at(runner.iter)
-            if round_iter is None:
-                self._pseudo_label(runner)
-            else:  # resumed after a re-labelling round: its labels only
-                self._pseudo_label(runner, round_iter)
+            self._pseudo_label(runner, round_iter)
             if self.reinit_stage2 and runner.iter == self.stage1_iters:
                 self._reinit(runner)
             self._switch_to_stage2(runner, skip, round_iter)
