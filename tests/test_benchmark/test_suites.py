@@ -18,7 +18,10 @@ def test_rows_suites_and_option_checks(tmp_path):
     assert {'main', 'table1', 'table3', 'table4_loss',
             'table4_transforms'} <= set(suites)
     assert list(suites['table1']) == ['UNet-BS', 'MT-UNet-BS', 'MLDS', 'ELNet']
-    for rows in suites.values():
+    files = sorted((REPO_ROOT / 'configs' / 'benchmarks').glob('*.yaml'))
+    assert {f.name for f in files} >= {'acdc_cpu.yaml', 'acdc_gpu.yaml',
+                                       'chaos_cpu.yaml'}
+    for rows in (r for f in files for r in load_suites(str(f)).values()):
         for config in rows.values():
             if isinstance(config, dict):  # evaluation-only row
                 assert isinstance(rows[config['from']], str), config

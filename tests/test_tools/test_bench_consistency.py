@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from tests.conftest import REPO_ROOT
 
@@ -31,3 +32,35 @@ def test_bench_consistency_smoke_on_generated_phantom(tmp_path):
     assert views['intensity']['samples_per_s'] > 0
     assert views['all_views']['samples_per_s'] > 0
     assert 'samples/s' in (out / 'consistency_speed.md').read_text()
+
+
+@pytest.mark.slow
+def test_bench_consistency_stage2_times_a_stage2_consistency_config(tmp_path):
+    """``--stage 2``: the after-stage-1 recipe is timed with its consistency on."""
+    out = tmp_path / 'speed'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        [sys.executable, 'tools/benchmarks/bench_consistency.py', '--out',
+         str(out), '--data-root', str(tmp_path / 'no_data'), '--warmup', '0',
+         '--iters', '1', '--batches', '1', '--view-reps', '1', '--stage', '2',
+         '--config', 'configs/elnet/acdc_cpu_consistency_s2.py'],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads((out / 'consistency_speed.json').read_text())
+    assert res['stage'] == 2 and res['machine']['device'] == 'cpu'
+    assert 'peak_mib' not in res['steps']  # GPU memory only on a GPU
+    med = res['steps']['median_s']
+    assert res['steps']['ratio'] == pytest.approx(
+        med['consistency'] / med['elnet'])
+    assert 'stage 2' in (out / 'consistency_speed.md').read_text()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='this machine has CUDA')
+def test_bench_consistency_cuda_without_gpu_is_a_clear_error(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, 'tools/benchmarks/bench_consistency.py', '--out',
+         str(tmp_path), '--device', 'cuda'],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "--device 'cuda'" in proc.stderr and 'cuda.is_available' in \
+        proc.stderr

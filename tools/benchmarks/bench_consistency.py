@@ -6,6 +6,7 @@ Usage::
         [--config configs/elnet/acdc_cpu_consistency.py]
         [--elnet-config configs/elnet/acdc_cpu_systole_pcem_s2.py]
         [--warmup 5] [--iters 20] [--batches 4] [--threads N]
+        [--device cuda] [--stage 2]
 
 Writes ``consistency_speed.json`` and ``consistency_speed.md`` into ``--out``:
 
@@ -18,7 +19,13 @@ Writes ``consistency_speed.json`` and ``consistency_speed.md`` into ``--out``:
   alike; the ratio is given from the medians and as the median of the
   per-repetition ratios. Only the model step is timed (forward, backward,
   optimizer step on preprocessed batches); data loading runs in workers
-  during real training.
+  during real training. ``--device cuda`` times on the GPU (synchronised
+  before each clock read) and records each model's peak allocated memory.
+  ``--stage 2`` times both models in stage 2 (``set_stage(2)``: PCEM and
+  consistency as their configs apply them there), with batches drawn from each
+  config's stage-2 stream mix (unlabelled slices carry no pseudo labels here,
+  so the fixed-pseudo-label loss is not timed): the way to time a config whose
+  consistency starts after stage 1, e.g. ``configs/elnet/acdc_consistency.py``.
 * Samples per second of the batch-level strong views: the intensity
   perturbation (``StrongViewAugment``) alone, and the whole strong-view
   construction of the model (all ``num_strong`` views with CutMix of image,
@@ -61,7 +68,15 @@ def parse_args() -> argparse.Namespace:
                         help='timed repetitions of the strong-view builders')
     parser.add_argument('--threads', type=int)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--device', default='cpu',
+                        help="'cpu' or a torch device such as 'cuda'")
+    parser.add_argument('--stage', type=int, default=1, choices=(1, 2),
+                        help='the stage the models are timed in')
     args = parser.parse_args()
+    if args.device != 'cpu' and not (args.device.startswith('cuda')
+                                     and torch.cuda.is_available()):
+        raise ValueError(f'--device {args.device!r}: use cpu, or cuda on a '
+                         'machine where torch.cuda.is_available().')
     for name in ('iters', 'batches', 'view_reps'):
         if getattr(args, name) < 1:
             raise ValueError(f'--{name.replace("_", "-")} must be >= 1, got '
@@ -76,12 +91,17 @@ def build(cfg_path: str, args: argparse.Namespace):
     source = prepare_data(cfg, args.data_root, args.out, 1)
     ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     ds_cfg.exemplar = dict(rule='central', seed=args.seed)
+    if args.stage == 2:  # stage-2 stream mix, drawn without pseudo labels
+        ds_cfg.stream_ratios.stage1 = copy.deepcopy(ds_cfg.stream_ratios.stage2)
     dataset = DATASETS.build(ds_cfg)
     bs = int(cfg.train_dataloader.batch_size)
     torch.manual_seed(args.seed)
     batches = [pseudo_collate([dataset[b * bs + i] for i in range(bs)])
                for b in range(args.batches)]
-    model = MODELS.build(ConfigDict(cfg.model.to_dict())).train()
+    model = MODELS.build(ConfigDict(cfg.model.to_dict()))
+    model = model.to(args.device).train()
+    if args.stage == 2 and hasattr(model, 'set_stage'):
+        model.set_stage(2)
     wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
     data = [model.data_preprocessor(b, True) for b in batches]
     return dict(model=model, wrapper=wrapper, data=data, source=source,
@@ -91,12 +111,21 @@ def build(cfg_path: str, args: argparse.Namespace):
 def bench_steps(runs: dict, args: argparse.Namespace) -> dict:
     """Interleaved medians of one training step per model."""
 
+    cuda = args.device.startswith('cuda')
+
     def step(run: dict, k: int) -> float:
+        if cuda:
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
         start = time.perf_counter()
         losses = run['model'](**run['data'][k % len(run['data'])],
                               mode='loss')
         loss, _ = run['model'].parse_losses(losses)
         run['wrapper'].update_params(loss)
+        if cuda:
+            torch.cuda.synchronize()
+            run['peak_mib'] = max(run.get('peak_mib', 0.0),
+                                  torch.cuda.max_memory_allocated() / 2**20)
         return time.perf_counter() - start
 
     names = list(runs)
@@ -111,25 +140,33 @@ def bench_steps(runs: dict, args: argparse.Namespace) -> dict:
     med = {n: statistics.median(t) for n, t in times.items()}
     paired = statistics.median(
         a / b for a, b in zip(times['consistency'], times['elnet']))
-    return dict(median_s=med, times_s=times,
-                ratio=med['consistency'] / med['elnet'], ratio_paired=paired)
+    res = dict(median_s=med, times_s=times,
+               ratio=med['consistency'] / med['elnet'], ratio_paired=paired)
+    if cuda:
+        res['peak_mib'] = {n: runs[n]['peak_mib'] for n in names}
+    return res
 
 
 def bench_views(model, shape, args: argparse.Namespace) -> dict:
     """Samples/s of the strong-view builders on a batch of ``shape``."""
-    g = torch.Generator().manual_seed(args.seed)
-    x = torch.rand(shape, generator=g)
-    pseudo = torch.randint(0, 4, (shape[0], shape[2], shape[3]), generator=g)
-    conf = torch.rand(shape[0], shape[2], shape[3], generator=g)
+    g = torch.Generator(args.device).manual_seed(args.seed)
+    dev = dict(generator=g, device=args.device)
+    x = torch.rand(shape, **dev)
+    pseudo = torch.randint(0, 4, (shape[0], shape[2], shape[3]), **dev)
+    conf = torch.rand(shape[0], shape[2], shape[3], **dev)
+    sync = (torch.cuda.synchronize if args.device.startswith('cuda') else
+            (lambda: None))
     res = {}
     for name, fn in (
             ('intensity', lambda: model.strong_aug(x, generator=g)),
             ('all_views', lambda: model.strong_views(x, pseudo, conf, g))):
         for _ in range(3):
             fn()
+        sync()
         start = time.perf_counter()
         for _ in range(args.view_reps):
             fn()
+        sync()
         sec = (time.perf_counter() - start) / args.view_reps
         res[name] = dict(ms_per_batch=1000 * sec,
                          samples_per_s=shape[0] / sec)
@@ -157,7 +194,10 @@ def main() -> None:
         machine=dict(platform=platform.platform(),
                      processor=platform.processor(),
                      torch_threads=torch.get_num_threads(),
-                     cpus=os.cpu_count()),
+                     cpus=os.cpu_count(), device=args.device,
+                     gpu=(torch.cuda.get_device_name(args.device)
+                          if args.device.startswith('cuda') else None)),
+        stage=args.stage,
         data=runs['consistency']['source'],
         configs=dict(consistency=args.config, elnet=args.elnet_config),
         batch_size=runs['consistency']['batch_size'],
@@ -176,7 +216,12 @@ def main() -> None:
         f"perturbation {views['intensity']['samples_per_s']:.0f} samples/s, "
         f"all {views['num_strong']} views with CutMix "
         f"{views['all_views']['samples_per_s']:.0f} samples/s "
-        f"({torch.get_num_threads()} thread(s), {res['data']} data).\n")
+        f"({torch.get_num_threads()} thread(s), {res['data']} data, "
+        f"device {res['machine']['gpu'] or 'cpu'}, stage {args.stage}).\n")
+    if 'peak_mib' in steps:
+        md += ('Peak allocated GPU memory of a training step: ELNet '
+               f"{steps['peak_mib']['elnet']:.0f} MiB, ELNet + consistency "
+               f"{steps['peak_mib']['consistency']:.0f} MiB.\n")
     with open(osp.join(args.out, 'consistency_speed.md'), 'w') as f:
         f.write(md)
     print(md)
