@@ -7,6 +7,8 @@ Examples::
     python tools/test.py CONFIG CKPT --data-root ../shared/data/ACDC --split-list val.list
     # save predictions as NIfTI and overlay PNGs, keep the largest 3D component
     python tools/test.py CONFIG CKPT --save-nifti out/nii --show-dir out/png --largest-cc
+    # ACDC: the same, except that the RV keeps its components against Myo/LV
+    python tools/test.py CONFIG CKPT --anchored-cc
     # flip test-time augmentation (identity + horizontal + vertical flips)
     python tools/test.py CONFIG CKPT --tta
 """
@@ -41,6 +43,12 @@ def parse_args() -> argparse.Namespace:
         '--largest-cc',
         action='store_true',
         help='post-process: keep the largest 3D connected component per class')
+    parser.add_argument(
+        '--anchored-cc',
+        action='store_true',
+        help='post-process as --largest-cc, except that the classes named in '
+        "the evaluator's component_anchors (ACDC: RV against Myo/LV) keep "
+        'their components lying against their anchors')
     parser.add_argument(
         '--tta',
         action='store_true',
@@ -97,7 +105,19 @@ def main() -> None:
             evaluator.overlay_dir = args.show_dir
         if args.save_nifti:
             evaluator.save_nifti_dir = args.save_nifti
+        if args.largest_cc and args.anchored_cc:
+            raise SystemExit('--largest-cc and --anchored-cc are exclusive: '
+                             'pass one.')
         if args.largest_cc:
+            evaluator.keep_largest_component = True
+            evaluator.component_anchors = None
+        if args.anchored_cc:
+            if not evaluator.get('component_anchors'):
+                raise SystemExit(
+                    f'--anchored-cc: the config {args.config} sets no '
+                    'test_evaluator.component_anchors; add e.g. '
+                    "component_anchors=dict(RV=['Myo', 'LV']) to it, or use "
+                    '--largest-cc.')
             evaluator.keep_largest_component = True
     if args.tta:
         from elseg.apis import flip_tta_pipeline

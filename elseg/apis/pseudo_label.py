@@ -280,8 +280,7 @@ def refine_pseudo_labels_lcc(out_dir: str, infos: Sequence[dict],
         int: Number of voxels turned into background.
     """
     from ..datasets.medical_slice_dataset import MedicalSliceDataset
-    from ..evaluation.metrics.medical_volume_metric import \
-        keep_largest_component
+    from ..utils.components import keep_largest_component
     volumes: Dict[str, List[Tuple[int, str]]] = {}
     for info in infos:
         sid = slice_id(info)

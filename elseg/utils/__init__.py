@@ -15,3 +15,6 @@ __all__ += [
     'nifti_spacing_zyx', 'read_h5_array', 'read_h5_attr', 'read_h5_shape',
     'read_npz_array', 'save_nifti'
 ]
+from .components import keep_anchored_components, keep_largest_component  # noqa
+
+__all__ += ['keep_anchored_components', 'keep_largest_component']

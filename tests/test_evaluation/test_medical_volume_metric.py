@@ -231,3 +231,41 @@ def test_confusion_pairs_count_left_right_swaps():
         MedicalVolumeMetric(confusion_pairs=[(1, 1)])
     with pytest.raises(ValueError, match='names class 5'):
         run(make_metric(confusion_pairs=[(1, 5)]), samples(pred, gt, 'v1'))
+
+
+def test_component_anchors_keep_the_rv_against_the_myo(tmp_path):
+    """RV: truth x=3; prediction x=3 and a larger blob x=7-10 (false positive).
+    Largest component: RV Dice 0 (the blob); anchored to Myo: Dice 1."""
+    classes = ('background', 'RV', 'Myo')
+    gt = np.zeros((1, 1, 12), np.uint8)
+    gt[0, 0, 0:2] = 2
+    gt[0, 0, 3] = 1
+    pred = gt.copy()
+    pred[0, 0, 7:11] = 1
+    res = run(make_metric(classes, keep_largest_component=True),
+              samples(pred, gt, 'v'))
+    assert res['Dice.RV'] == pytest.approx(0.0)
+    metric = make_metric(classes, keep_largest_component=True,
+                         component_anchors=dict(RV=['Myo']), anchor_margin=2,
+                         output_dir=str(tmp_path))
+    res = run(metric, samples(pred, gt, 'v'))
+    assert (res['Dice.RV'], res['HD95.RV']) == (pytest.approx(1.0), 0.0)
+    assert res['Dice.Myo'] == pytest.approx(1.0)
+    data = json.loads((tmp_path / 'volume_metrics.json').read_text())
+    assert data['component_anchors'] == {'RV': ['Myo']}
+    # the anchors act only with keep_largest_component: none kept -> 2/(5+1)
+    res = run(make_metric(classes, component_anchors=dict(RV=['Myo'])),
+              samples(pred, gt, 'v'))
+    assert res['Dice.RV'] == pytest.approx(2 * 1 / (5 + 1))
+
+
+def test_component_anchors_bad_names_are_clear_errors():
+    with pytest.raises(ValueError, match='list of class names'):
+        make_metric(component_anchors=dict(A='B'))
+    with pytest.raises(ValueError, match='anchor_margin must be >= 1'):
+        make_metric(component_anchors=dict(A=['B']), anchor_margin=0)
+    pred, gt = tiny_case()
+    metric = make_metric(keep_largest_component=True,
+                         component_anchors=dict(A=['Septum']))
+    with pytest.raises(ValueError, match="'Septum', which is not"):
+        run(metric, samples(pred, gt, 'v1'))

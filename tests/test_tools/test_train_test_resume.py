@@ -66,6 +66,25 @@ def test_two_stages_resume_and_evaluate(phantom_root, tmp_path):
         assert name in text
     assert (tmp_path / 'test' / 'volume_metrics.json').is_file()
 
+    # --anchored-cc: ACDC's evaluator names RV's anchors; they are applied
+    out = _run('tools/test.py', str(cfg), str(work / 'iter_8.pth'),
+               '--work-dir', str(tmp_path / 'test_acc'), '--anchored-cc')
+    assert 'RV: components against Myo/LV' in out.stdout + out.stderr
+    data = json.loads(
+        (tmp_path / 'test_acc' / 'volume_metrics.json').read_text())
+    assert data['keep_largest_component'] is True
+    assert data['component_anchors'] == {'RV': ['Myo', 'LV']}
+    # --largest-cc: plain largest component, the anchors cleared
+    _run('tools/test.py', str(cfg), str(work / 'iter_8.pth'),
+         '--work-dir', str(tmp_path / 'test_lcc'), '--largest-cc')
+    data = json.loads(
+        (tmp_path / 'test_lcc' / 'volume_metrics.json').read_text())
+    assert data['keep_largest_component'] is True
+    assert data['component_anchors'] is None
+    proc = _run('tools/test.py', str(cfg), str(work / 'iter_8.pth'),
+                '--largest-cc', '--anchored-cc', check=False)
+    assert proc.returncode != 0 and 'exclusive' in proc.stderr
+
 
 def test_unregistered_type_names_the_type_and_the_fix(tmp_path, phantom_root):
     cfg = write_tiny_elnet_config(

@@ -16,9 +16,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger, print_log
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
-from scipy import ndimage
 
 from elseg.utils.checkpoint import atomic_write_bytes
+from elseg.utils.components import (keep_anchored_components,
+                                    keep_largest_component)
 
 
 def volume_diagonal(shape: Sequence[int],
@@ -30,27 +31,6 @@ def volume_diagonal(shape: Sequence[int],
     """
     spacing = spacing or (1.0, ) * len(shape)
     return float(math.sqrt(sum((n * s)**2 for n, s in zip(shape, spacing))))
-
-
-def keep_largest_component(pred: np.ndarray, num_classes: int) -> np.ndarray:
-    """Per class, keep only the largest 3D connected component (nnU-Net).
-
-    Components are 26-connected (``scipy.ndimage.label`` with a full 3x3x3
-    structure); removed voxels become background (0).
-    """
-    out = pred.copy()
-    structure = np.ones((3, ) * pred.ndim, dtype=bool)
-    for c in range(1, num_classes):
-        mask = pred == c
-        if not mask.any():
-            continue
-        comp, n = ndimage.label(mask, structure=structure)
-        if n <= 1:
-            continue
-        sizes = np.bincount(comp.ravel())
-        sizes[0] = 0
-        out[mask & (comp != int(sizes.argmax()))] = 0
-    return out
 
 
 def class_scores(pred: np.ndarray,
@@ -115,6 +95,15 @@ class MedicalVolumeMetric(BaseMetric):
         keep_largest_component (bool): Per class keep only the largest 3D
             connected component of the prediction (nnU-Net post-processing).
             Defaults to False.
+        component_anchors (dict[str, Sequence[str]], optional): Beyond the
+            paper, used only with ``keep_largest_component``: class name ->
+            anchor class names; such a class keeps its components lying
+            against its anchors instead of its largest one
+            (:func:`keep_anchored_components`), e.g. ``dict(RV=('Myo',
+            'LV'))`` on ACDC. Defaults to None (the largest component of
+            every class).
+        anchor_margin (int): In-plane pixels that count as touching for
+            ``component_anchors``. Defaults to 3.
         use_spacing (bool): Pass the spacing to HD95. Defaults to True.
         ignore_index (int): Ground-truth value to ignore. Defaults to 255.
         output_dir (str, optional): Write ``volume_metrics.json`` and
@@ -147,6 +136,8 @@ class MedicalVolumeMetric(BaseMetric):
 
     def __init__(self,
                  keep_largest_component: bool = False,
+                 component_anchors: Optional[Dict[str, Sequence[str]]] = None,
+                 anchor_margin: int = 3,
                  use_spacing: bool = True,
                  ignore_index: int = 255,
                  output_dir: Optional[str] = None,
@@ -158,6 +149,16 @@ class MedicalVolumeMetric(BaseMetric):
                  **kwargs) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.keep_largest_component = keep_largest_component
+        self.component_anchors = dict(component_anchors or {})
+        for name, anc in self.component_anchors.items():
+            if isinstance(anc, str) or not anc:
+                raise ValueError(
+                    f'component_anchors[{name!r}] must be a list of class '
+                    f'names, got {anc!r} (e.g. dict(RV=["Myo", "LV"])).')
+        if int(anchor_margin) < 1:
+            raise ValueError(f'anchor_margin must be >= 1 pixel, got '
+                             f'{anchor_margin!r}.')
+        self.anchor_margin = int(anchor_margin)
         self.use_spacing = use_spacing
         self.ignore_index = ignore_index
         self.output_dir = output_dir
@@ -249,7 +250,11 @@ class MedicalVolumeMetric(BaseMetric):
         if ignore.any():
             pred = np.where(ignore, 0, pred).astype(np.uint8)
             gt = np.where(ignore, 0, gt).astype(np.uint8)
-        if self.keep_largest_component:
+        if self.keep_largest_component and self.component_anchors:
+            pred = keep_anchored_components(pred, num_classes,
+                                            self._anchor_ids(),
+                                            self.anchor_margin)
+        elif self.keep_largest_component:
             pred = keep_largest_component(pred, num_classes)
         spacing = first['spacing'] if self.use_spacing else None
         spacing = tuple(float(s) for s in spacing) if spacing else None
@@ -345,6 +350,11 @@ class MedicalVolumeMetric(BaseMetric):
         logger = MMLogger.get_current_instance()
         post = (' (largest component kept)'
                 if self.keep_largest_component else '')
+        if self.keep_largest_component and self.component_anchors:
+            post = (' (largest component kept; '
+                    + '; '.join(f'{c}: components against {"/".join(a)}'
+                                for c, a in self.component_anchors.items())
+                    + ')')
         print_log(f'3D metrics over {len(volumes)} volumes{post}:\n'
                   f'{table.get_string()}'
                   + (''.join(['\nConfusion (ground truth -> predicted):']
@@ -352,6 +362,19 @@ class MedicalVolumeMetric(BaseMetric):
         if self.output_dir is not None:
             self._write_tables(volumes, names, metrics)
         return metrics
+
+    def _anchor_ids(self) -> Dict[int, List[int]]:
+        """``component_anchors`` as class ids (ValueError on unknown names)."""
+        names = self.class_names
+        ids = {}
+        for name, anc in self.component_anchors.items():
+            for n in (name, *anc):
+                if n not in names[1:]:
+                    raise ValueError(
+                        f'component_anchors names class {n!r}, which is not '
+                        f'a foreground class of the dataset {list(names)}.')
+            ids[names.index(name)] = [names.index(a) for a in anc]
+        return ids
 
     def _name(self, class_id: int) -> str:
         names = self.class_names
@@ -372,6 +395,8 @@ class MedicalVolumeMetric(BaseMetric):
         payload = dict(
             mean=dict(metrics),
             keep_largest_component=self.keep_largest_component,
+            component_anchors=((self.component_anchors or None)
+                               if self.keep_largest_component else None),
             hd95_unit='mm' if any(v['spacing'] for v in volumes) else 'px',
             volumes=per_volume)
         atomic_write_bytes(
