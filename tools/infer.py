@@ -8,7 +8,7 @@ converted data_root's dataset.json. Examples:
     python tools/infer.py configs/elnet/chaos_cpu.py work_dirs/x/iter_4000.pth \
         ../shared/data/CHAOS_T2/image_15.nii.gz --out preds/
     python tools/infer.py configs/elnet/acdc_cpu.py work_dirs/x/iter_4000.pth \
-        patient101_frame01.nii.gz --out preds/
+        patient101_frame01.nii.gz --out preds/ --anchored-cc
     python tools/infer.py CONFIG CKPT RawData/Testing/img --out preds \
         --preset synapse
 """
@@ -43,7 +43,56 @@ def parse_args(argv=None):
                         help="network input h w (default: config crop_size)")
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--device', default='cpu', help="e.g. 'cuda:0'")
+    parser.add_argument('--largest-cc', action='store_true',
+                        help='keep the largest 3D connected component per '
+                        'class (as tools/test.py --largest-cc)')
+    parser.add_argument('--anchored-cc', action='store_true',
+                        help="as tools/test.py --anchored-cc: the config's "
+                        'test_evaluator.component_anchors (ACDC: the RV keeps '
+                        'its components against Myo/LV)')
     return parser.parse_args(argv)
+
+
+def make_postprocess(args, cfg, class_names=None):
+    """The label-volume post-processing that ``--largest-cc`` /
+    ``--anchored-cc`` ask for, or None.
+
+    Args:
+        args (argparse.Namespace): The parsed options.
+        cfg (mmengine.Config): The model's config.
+        class_names (Sequence[str], optional): The checkpoint's classes
+            (``dataset_meta``), background first.
+
+    Raises:
+        ValueError: Both flags, ``--anchored-cc`` with a config that names
+            no ``component_anchors``, or a flag without the classes.
+    """
+    from elseg.utils.components import (anchor_ids, keep_anchored_components,
+                                        keep_largest_component)
+    if args.largest_cc and args.anchored_cc:
+        raise ValueError('--largest-cc and --anchored-cc are exclusive: pass '
+                         'one.')
+    if not (args.largest_cc or args.anchored_cc):
+        return None
+    if not class_names:
+        raise ValueError(
+            f'{args.checkpoint!r} stores no dataset_meta classes, which '
+            '--largest-cc / --anchored-cc need: use a checkpoint written by '
+            'tools/train.py.')
+    k = len(class_names)
+    if args.largest_cc:
+        return lambda labels: keep_largest_component(labels, k)
+    evaluators = cfg.get('test_evaluator') or {}
+    evaluators = evaluators if isinstance(evaluators, list) else [evaluators]
+    metric = next((e for e in evaluators if e.get('component_anchors')), None)
+    if metric is None:
+        raise ValueError(
+            f'--anchored-cc: the config {args.config!r} sets no '
+            "test_evaluator.component_anchors; add e.g. component_anchors="
+            "dict(RV=['Myo', 'LV']) to it, or use --largest-cc.")
+    ids = anchor_ids(metric['component_anchors'], class_names)
+    margin = int(metric.get('anchor_margin', 3))
+    return lambda labels: keep_anchored_components(labels, k, ids, margin)
 
 
 def resolve_preset(args, cfg) -> dict:
@@ -135,6 +184,9 @@ def main(argv=None):
     inputs = run_cli(lambda: find_inputs(args.input), cfg)
     model = run_cli(
         lambda: init_model(cfg, args.checkpoint, device=args.device), cfg)
+    post = run_cli(lambda: make_postprocess(
+        args, cfg, (getattr(model, 'dataset_meta', None) or {}).get('classes')),
+        cfg)
     os.makedirs(args.out, exist_ok=True)
     for path in inputs:
         name = osp.basename(path)
@@ -142,7 +194,7 @@ def main(argv=None):
         out_path = osp.join(args.out, stem + '_pred.nii.gz')
         run_cli(lambda: segment_nifti(
             model, path, out_path, scale=scale, batch_size=args.batch_size,
-            **opts))
+            postprocess=post, **opts))
         print(f'{path} -> {out_path}')
 
 

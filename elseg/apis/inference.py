@@ -1,7 +1,7 @@
 """Slice-wise inference of a 2D segmentor on a 3D volume."""
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -181,7 +181,9 @@ def segment_nifti(model: torch.nn.Module,
                   scale: Sequence[int] = (224, 224),
                   batch_size: int = 8,
                   hu_window: Tuple[float, float] = (-125.0, 275.0),
-                  percentiles: Tuple[float, float] = (0.5, 99.5)
+                  percentiles: Tuple[float, float] = (0.5, 99.5),
+                  postprocess: Optional[Callable[[np.ndarray],
+                                                 np.ndarray]] = None
                   ) -> np.ndarray:
     """Segment one NIfTI volume and write the label map as NIfTI.
 
@@ -199,6 +201,10 @@ def segment_nifti(model: torch.nn.Module,
         batch_size (int): Slices per forward pass.
         hu_window (tuple): HU window for ``intensity='hu'``.
         percentiles (tuple): Clip percentiles for ``'percentile'``.
+        postprocess (Callable, optional): Applied to the ``(S, H, W)`` label
+            volume (slices first, as the evaluation sees it) before it is
+            written, e.g. the largest connected components
+            (:mod:`elseg.utils.components`).
 
     Returns:
         np.ndarray: The label map in the input's (x, y, z) order.
@@ -221,6 +227,8 @@ def segment_nifti(model: torch.nn.Module,
         nifti_to_slices(np.asarray(data, np.float32), affine, orientation),
         intensity or PRESETS[preset]['intensity'], hu_window, percentiles)
     labels, _ = inference_volume(model, vol, scale, batch_size)
+    if postprocess is not None:
+        labels = postprocess(labels)
     out = slices_to_nifti(labels, affine, orientation).astype(np.uint8)
     save_nifti(out_path, out, affine=affine, header=header)
     return out

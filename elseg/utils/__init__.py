@@ -15,6 +15,7 @@ __all__ += [
     'nifti_spacing_zyx', 'read_h5_array', 'read_h5_attr', 'read_h5_shape',
     'read_npz_array', 'save_nifti'
 ]
-from .components import keep_anchored_components, keep_largest_component  # noqa
+from .components import (anchor_ids, keep_anchored_components,  # noqa
+                         keep_largest_component)
 
-__all__ += ['keep_anchored_components', 'keep_largest_component']
+__all__ += ['anchor_ids', 'keep_anchored_components', 'keep_largest_component']

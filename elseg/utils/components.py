@@ -6,7 +6,7 @@
 against them: the anatomy of the heart, where the right ventricle lies against
 the septum.
 """
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from scipy import ndimage
@@ -102,3 +102,35 @@ def keep_anchored_components(pred: np.ndarray, num_classes: int,
             keep = np.array([int(sizes.argmax())])
         out[mask & ~np.isin(comp, keep)] = 0
     return out
+
+
+def anchor_ids(anchors: Dict[str, Sequence[str]],
+               class_names: Sequence[str]) -> Dict[int, List[int]]:
+    """Component anchors given by class name, as class ids.
+
+    Args:
+        anchors (dict[str, Sequence[str]]): Class name -> anchor class names,
+            e.g. ``dict(RV=['Myo', 'LV'])``.
+        class_names (Sequence[str]): The dataset's classes, background first.
+
+    Returns:
+        dict[int, list[int]]: E.g. ``{1: [2, 3]}`` on ACDC.
+
+    Raises:
+        ValueError: A name that is not a foreground class, or anchors that are
+            not a list of names.
+    """
+    names = list(class_names)
+    ids = {}
+    for name, anc in anchors.items():
+        if isinstance(anc, str) or not anc:
+            raise ValueError(
+                f'component anchors of {name!r} must be a list of class '
+                f'names, got {anc!r} (e.g. dict(RV=["Myo", "LV"])).')
+        for n in (name, *anc):
+            if n not in names[1:]:
+                raise ValueError(
+                    f'component_anchors names class {n!r}, which is not a '
+                    f'foreground class of the dataset {names}.')
+        ids[names.index(name)] = [names.index(a) for a in anc]
+    return ids

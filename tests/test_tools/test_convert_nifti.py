@@ -239,3 +239,45 @@ def test_select_exemplar_uses_the_converted_class_count(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == '2_slice_2'
     tool.main([str(root), '--rule', 'largest_area', '--num-classes', '4'])
     assert capsys.readouterr().out.strip() == '2_slice_1'
+
+
+def test_infer_largest_and_anchored_components(tmp_path, trained, capsys,
+                                               tiny_model):
+    """--largest-cc / --anchored-cc write the plain prediction post-processed
+    as the evaluation does; --anchored-cc needs the config's anchors."""
+    from elseg.apis.inference import inference_volume, slices_to_nifti
+    from elseg.datasets.converters.nifti_folder import normalise, read_axial
+    from elseg.utils.components import (keep_anchored_components,
+                                        keep_largest_component)
+    cfg, ckpt = trained
+    img, _ = volumes()
+    save(tmp_path / 'new' / 'a.nii.gz', img)
+    slices, _, _ = read_axial(str(tmp_path / 'new' / 'a.nii.gz'))
+    ref, _ = inference_volume(tiny_model, normalise(slices, 'MRI'), (32, 32))
+    infer = load_tool('infer').main
+    infer([str(cfg), str(ckpt), str(tmp_path / 'new'), '--out',
+           str(tmp_path / 'lcc'), '--largest-cc'])
+    out = np.asarray(nib.load(str(tmp_path / 'lcc' / 'a_pred.nii.gz')).dataobj)
+    np.testing.assert_array_equal(out, slices_to_nifti(
+        keep_largest_component(ref, 4), AFFINE, 'ras_radiological'))
+    with pytest.raises(SystemExit) as exc:
+        infer([str(cfg), str(ckpt), str(tmp_path / 'new'), '--out',
+               str(tmp_path / 'acc'), '--anchored-cc'])
+    assert exc.value.code == 2
+    assert 'sets no test_evaluator.component_anchors' in \
+        capsys.readouterr().err
+    anchored = tmp_path / 'anchored.py'
+    anchored.write_text(cfg.read_text() + (
+        "test_evaluator = dict(type='MedicalVolumeMetric', "
+        "component_anchors=dict(a=['b']), anchor_margin=2)\n"))
+    infer([str(anchored), str(ckpt), str(tmp_path / 'new'), '--out',
+           str(tmp_path / 'acc')])
+    plain = np.asarray(nib.load(str(tmp_path / 'acc' / 'a_pred.nii.gz')).dataobj)
+    np.testing.assert_array_equal(plain, slices_to_nifti(
+        ref, AFFINE, 'ras_radiological'))  # no flag: untouched
+    infer([str(anchored), str(ckpt), str(tmp_path / 'new'), '--out',
+           str(tmp_path / 'acc'), '--anchored-cc'])
+    out = np.asarray(nib.load(str(tmp_path / 'acc' / 'a_pred.nii.gz')).dataobj)
+    np.testing.assert_array_equal(out, slices_to_nifti(
+        keep_anchored_components(ref, 4, {1: [2]}, 2), AFFINE,
+        'ras_radiological'))

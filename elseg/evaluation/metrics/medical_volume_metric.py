@@ -18,7 +18,7 @@ from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
 from elseg.utils.checkpoint import atomic_write_bytes
-from elseg.utils.components import (keep_anchored_components,
+from elseg.utils.components import (anchor_ids, keep_anchored_components,
                                     keep_largest_component)
 
 
@@ -251,9 +251,10 @@ class MedicalVolumeMetric(BaseMetric):
             pred = np.where(ignore, 0, pred).astype(np.uint8)
             gt = np.where(ignore, 0, gt).astype(np.uint8)
         if self.keep_largest_component and self.component_anchors:
-            pred = keep_anchored_components(pred, num_classes,
-                                            self._anchor_ids(),
-                                            self.anchor_margin)
+            pred = keep_anchored_components(
+                pred, num_classes,
+                anchor_ids(self.component_anchors, self.class_names),
+                self.anchor_margin)
         elif self.keep_largest_component:
             pred = keep_largest_component(pred, num_classes)
         spacing = first['spacing'] if self.use_spacing else None
@@ -362,19 +363,6 @@ class MedicalVolumeMetric(BaseMetric):
         if self.output_dir is not None:
             self._write_tables(volumes, names, metrics)
         return metrics
-
-    def _anchor_ids(self) -> Dict[int, List[int]]:
-        """``component_anchors`` as class ids (ValueError on unknown names)."""
-        names = self.class_names
-        ids = {}
-        for name, anc in self.component_anchors.items():
-            for n in (name, *anc):
-                if n not in names[1:]:
-                    raise ValueError(
-                        f'component_anchors names class {n!r}, which is not '
-                        f'a foreground class of the dataset {list(names)}.')
-            ids[names.index(name)] = [names.index(a) for a in anc]
-        return ids
 
     def _name(self, class_id: int) -> str:
         names = self.class_names
