@@ -20,7 +20,9 @@ Writes ``consistency_speed.json`` and ``consistency_speed.md`` into ``--out``:
   per-repetition ratios. Only the model step is timed (forward, backward,
   optimizer step on preprocessed batches); data loading runs in workers
   during real training. ``--device cuda`` times on the GPU (synchronised
-  before each clock read) and records each model's peak allocated memory.
+  before each clock read) and records each model's peak allocated memory
+  (both models stay on the GPU, so each peak includes the other's weights,
+  gradients and optimizer state).
   ``--stage 2`` times both models in stage 2 (``set_stage(2)``: PCEM and
   consistency as their configs apply them there), with batches drawn from each
   config's stage-2 stream mix (unlabelled slices carry no pseudo labels here,
@@ -221,7 +223,9 @@ def main() -> None:
     if 'peak_mib' in steps:
         md += ('Peak allocated GPU memory of a training step: ELNet '
                f"{steps['peak_mib']['elnet']:.0f} MiB, ELNet + consistency "
-               f"{steps['peak_mib']['consistency']:.0f} MiB.\n")
+               f"{steps['peak_mib']['consistency']:.0f} MiB (both models "
+               'resident on the GPU: each peak includes the other\'s weights, '
+               'gradients and optimizer state).\n')
     with open(osp.join(args.out, 'consistency_speed.md'), 'w') as f:
         f.write(md)
     print(md)
