@@ -10,17 +10,23 @@ import torch
 from tests.conftest import REPO_ROOT
 
 
-@pytest.mark.slow
-def test_bench_consistency_smoke_on_generated_phantom(tmp_path):
+def _bench(tmp_path, *args) -> dict:
+    """Run the tool on a generated phantom (no data root); its JSON output."""
     out = tmp_path / 'speed'
-    env = dict(os.environ, OMP_NUM_THREADS='1')
     proc = subprocess.run(
         [sys.executable, 'tools/benchmarks/bench_consistency.py', '--out',
          str(out), '--data-root', str(tmp_path / 'no_data'), '--warmup', '0',
-         '--iters', '2', '--batches', '1', '--view-reps', '2'],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+         '--batches', '1', *args],
+        cwd=REPO_ROOT, env=dict(os.environ, OMP_NUM_THREADS='1'),
+        capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    res = json.loads((out / 'consistency_speed.json').read_text())
+    return json.loads((out / 'consistency_speed.json').read_text())
+
+
+@pytest.mark.slow
+def test_bench_consistency_smoke_on_generated_phantom(tmp_path):
+    out = tmp_path / 'speed'
+    res = _bench(tmp_path, '--iters', '2', '--view-reps', '2')
     assert res['data'] == 'phantom'
     steps = res['steps']
     assert set(steps['median_s']) == {'consistency', 'elnet'}
@@ -38,15 +44,8 @@ def test_bench_consistency_smoke_on_generated_phantom(tmp_path):
 def test_bench_consistency_stage2_times_a_stage2_consistency_config(tmp_path):
     """``--stage 2``: the after-stage-1 recipe is timed with its consistency on."""
     out = tmp_path / 'speed'
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run(
-        [sys.executable, 'tools/benchmarks/bench_consistency.py', '--out',
-         str(out), '--data-root', str(tmp_path / 'no_data'), '--warmup', '0',
-         '--iters', '1', '--batches', '1', '--view-reps', '1', '--stage', '2',
-         '--config', 'configs/elnet/acdc_cpu_consistency_s2.py'],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    res = json.loads((out / 'consistency_speed.json').read_text())
+    res = _bench(tmp_path, '--iters', '1', '--view-reps', '1', '--stage', '2',
+                 '--config', 'configs/elnet/acdc_cpu_consistency_s2.py')
     assert res['stage'] == 2 and res['machine']['device'] == 'cpu'
     assert 'peak_mib' not in res['steps']  # GPU memory only on a GPU
     med = res['steps']['median_s']
