@@ -59,7 +59,7 @@ def parse_args() -> argparse.Namespace:
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override config settings, e.g. test_evaluator.keep_largest_component=True')
+        help='override config settings, e.g. test_evaluator.anchor_margin=5')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
