@@ -12,6 +12,13 @@ import numpy as np
 from scipy import ndimage
 
 
+def _largest(comp: np.ndarray) -> int:
+    """Label of the largest component of ``ndimage.label`` output."""
+    sizes = np.bincount(comp.ravel())
+    sizes[0] = 0
+    return int(sizes.argmax())
+
+
 def keep_largest_component(pred: np.ndarray, num_classes: int,
                            classes: Optional[Sequence[int]] = None
                            ) -> np.ndarray:
@@ -30,9 +37,7 @@ def keep_largest_component(pred: np.ndarray, num_classes: int,
         comp, n = ndimage.label(mask, structure=structure)
         if n <= 1:
             continue
-        sizes = np.bincount(comp.ravel())
-        sizes[0] = 0
-        out[mask & (comp != int(sizes.argmax()))] = 0
+        out[mask & (comp != _largest(comp))] = 0
     return out
 
 
@@ -97,11 +102,19 @@ def keep_anchored_components(pred: np.ndarray, num_classes: int,
         touching = np.unique(comp[near & mask])
         keep = touching[touching > 0]
         if keep.size == 0:
-            sizes = np.bincount(comp.ravel())
-            sizes[0] = 0
-            keep = np.array([int(sizes.argmax())])
+            keep = np.array([_largest(comp)])
         out[mask & ~np.isin(comp, keep)] = 0
     return out
+
+
+def check_anchor_names(anchors: Dict[str, Sequence[str]]) -> None:
+    """Raise ValueError unless each anchored class names a non-empty list of
+    anchor class names (checked before the dataset's classes are known)."""
+    for name, anc in anchors.items():
+        if isinstance(anc, str) or not anc:
+            raise ValueError(
+                f'component_anchors[{name!r}] must be a list of class '
+                f'names, got {anc!r} (e.g. dict(RV=["Myo", "LV"])).')
 
 
 def anchor_ids(anchors: Dict[str, Sequence[str]],
@@ -120,13 +133,10 @@ def anchor_ids(anchors: Dict[str, Sequence[str]],
         ValueError: A name that is not a foreground class, or anchors that are
             not a list of names.
     """
+    check_anchor_names(anchors)
     names = list(class_names)
     ids = {}
     for name, anc in anchors.items():
-        if isinstance(anc, str) or not anc:
-            raise ValueError(
-                f'component anchors of {name!r} must be a list of class '
-                f'names, got {anc!r} (e.g. dict(RV=["Myo", "LV"])).')
         for n in (name, *anc):
             if n not in names[1:]:
                 raise ValueError(

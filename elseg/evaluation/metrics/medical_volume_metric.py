@@ -18,7 +18,8 @@ from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
 from elseg.utils.checkpoint import atomic_write_bytes
-from elseg.utils.components import (anchor_ids, keep_anchored_components,
+from elseg.utils.components import (anchor_ids, check_anchor_names,
+                                    keep_anchored_components,
                                     keep_largest_component)
 
 
@@ -150,11 +151,7 @@ class MedicalVolumeMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.keep_largest_component = keep_largest_component
         self.component_anchors = dict(component_anchors or {})
-        for name, anc in self.component_anchors.items():
-            if isinstance(anc, str) or not anc:
-                raise ValueError(
-                    f'component_anchors[{name!r}] must be a list of class '
-                    f'names, got {anc!r} (e.g. dict(RV=["Myo", "LV"])).')
+        check_anchor_names(self.component_anchors)
         if int(anchor_margin) < 1:
             raise ValueError(f'anchor_margin must be >= 1 pixel, got '
                              f'{anchor_margin!r}.')
