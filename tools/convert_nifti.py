@@ -12,6 +12,9 @@ Examples:
     python tools/convert_nifti.py my_scans --out data/mine --modality MRI \
         --classes liver=1 spleen=2 --val-ids 7 9 \
         --exemplar-label my_scans/annotation_3.nii.gz --exemplar-case 3
+    # another labelled set, only to evaluate a trained model on
+    python tools/convert_nifti.py other_scans --out data/other --modality MRI \
+        --classes liver=1 spleen=2 --eval-only
 """
 import argparse
 
@@ -59,6 +62,10 @@ def parse_args(argv=None):
     parser.add_argument('--val-ids', nargs='+',
                         help='validation case ids (default: SRC/val.list; '
                         'the other cases train)')
+    parser.add_argument('--eval-only', action='store_true',
+                        help='every case is a labelled validation case (a set '
+                        'to evaluate a trained model on with tools/test.py '
+                        '--data-root OUT --split-list val.list)')
     parser.add_argument('--exemplar-label',
                         help='label volume with exactly ONE annotated slice '
                         '(the only training label then)')
@@ -81,7 +88,15 @@ def main(argv=None):
     def convert():
         classes = parse_classes(args.classes) if args.classes else None
         splits = None
-        if args.val_ids:
+        if args.eval_only and (args.val_ids or args.exemplar_label):
+            raise ValueError('--eval-only puts every case in the val split: '
+                             'drop --val-ids / --exemplar-label, or drop '
+                             '--eval-only.')
+        if args.eval_only:
+            from elseg.datasets.converters.nifti_folder import find_cases
+            _, cases = find_cases(args.src, args.layout)
+            splits = dict(val=list(cases))
+        elif args.val_ids:
             from elseg.datasets.converters.nifti_folder import find_cases
             _, cases = find_cases(args.src, args.layout)
             splits = dict(val=args.val_ids,
@@ -103,8 +118,15 @@ def main(argv=None):
           f"({meta['normalisation']}), cases {counts}, training labels: "
           f"{meta['training_labels']}")
     if 'exemplar' in meta:
-        print(f"exemplar: {meta['exemplar']['slice_id']} -> "
-              f"{args.out}/exemplar.json")
+        where = meta['exemplar']['source_slice']
+        print(f"exemplar: {meta['exemplar']['slice_id']} (in "
+              f"{meta['exemplar']['source']}: ITK-SNAP slice "
+              f"{where['itk_snap']}, 3D Slicer {where['axis'].upper()} "
+              f"{where['slicer']}) -> {args.out}/exemplar.json")
+    if not counts.get('train'):
+        print(f'evaluation only: python tools/test.py CONFIG CHECKPOINT '
+              f'--data-root {args.out} --split-list '
+              f"{'val' if counts.get('val') else 'test'}.list")
 
 
 if __name__ == '__main__':

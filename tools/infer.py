@@ -43,6 +43,9 @@ def parse_args(argv=None):
                         help="network input h w (default: config crop_size)")
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--device', default='cpu', help="e.g. 'cuda:0'")
+    parser.add_argument('--allow-mismatch', action='store_true',
+                        help="segment even when the checkpoint does not fit "
+                        "the config's model (refused by default)")
     parser.add_argument('--largest-cc', action='store_true',
                         help='keep the largest 3D connected component per '
                         'class (as tools/test.py --largest-cc)')
@@ -175,10 +178,11 @@ def main(argv=None):
     flush_denormals()
     from mmseg.apis import init_model
     from elseg.apis.inference import segment_nifti
-    from elseg.utils.checkpoint import check_checkpoint_file
     from elseg.utils.cli import load_config, run_cli
     cfg = load_config(args.config)  # imports elseg (custom_imports)
-    run_cli(lambda: check_checkpoint_file(args.checkpoint), cfg)
+    from elseg.apis.checkpoint_check import check_config_checkpoint
+    run_cli(lambda: check_config_checkpoint(cfg, args.checkpoint, args.config,
+                                            args.allow_mismatch), cfg)
     opts = run_cli(lambda: resolve_preset(args, cfg), cfg)
     scale = args.scale or cfg.get('crop_size', (224, 224))
     inputs = run_cli(lambda: find_inputs(args.input), cfg)

@@ -56,6 +56,12 @@ def parse_args() -> argparse.Namespace:
         'pipeline with horizontal + vertical flips (softmax averaged by '
         "the config's tta_model, default SegTTAModel)")
     parser.add_argument(
+        '--allow-mismatch',
+        action='store_true',
+        help='evaluate even when the checkpoint does not fit the config\'s '
+        'model (missing, unexpected or mis-shaped parameters; by default '
+        'that is refused)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -77,11 +83,12 @@ def main() -> None:
     from elseg.utils.cli import flush_denormals, load_config, run_cli
     flush_denormals()  # trained MT-UNets are ~3x slower on CPU without
     cfg = load_config(args.config)
-    from elseg.utils.checkpoint import check_checkpoint_file
-    run_cli(lambda: check_checkpoint_file(args.checkpoint), cfg)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    from elseg.apis.checkpoint_check import check_config_checkpoint
+    run_cli(lambda: check_config_checkpoint(cfg, args.checkpoint, args.config,
+                                            args.allow_mismatch), cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

@@ -27,6 +27,12 @@ def parse_args() -> argparse.Namespace:
         help='resume from the latest checkpoint in the work dir, or from the '
         'checkpoint path given')
     parser.add_argument(
+        '--allow-mismatch',
+        action='store_true',
+        help='with --resume or load_from: load a checkpoint that does not fit '
+        "the config's model (missing, unexpected or mis-shaped parameters; "
+        'refused by default)')
+    parser.add_argument(
         '--amp', action='store_true', help='enable automatic mixed precision')
     parser.add_argument(
         '--cfg-options',
@@ -68,8 +74,8 @@ def main() -> None:
             sys.exit(2)
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    from elseg.utils.checkpoint import (check_checkpoint_file,
-                                        find_resume_checkpoint,
+    from elseg.apis.checkpoint_check import check_config_checkpoint
+    from elseg.utils.checkpoint import (find_resume_checkpoint,
                                         remove_stale_temp_files)
     from elseg.utils.cli import (run_cli, setup_cpu_distributed,
                                  shutdown_distributed)
@@ -81,7 +87,8 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     if cfg.get('load_from'):  # --resume PATH or load_from: fail before training
-        run_cli(lambda: check_checkpoint_file(cfg.load_from), cfg)
+        run_cli(lambda: check_config_checkpoint(
+            cfg, cfg.load_from, args.config, args.allow_mismatch), cfg)
     if cfg.resume and int(os.environ.get('RANK', '0')) == 0:
         notes += [f'Removed {p} (left by a killed write).'
                   for p in remove_stale_temp_files(cfg.work_dir)]

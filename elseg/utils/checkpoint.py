@@ -49,11 +49,16 @@ import numpy as np
 import torch
 from mmengine.fileio.backends import LocalBackend, register_backend
 
+from .file_mode import chmod_as_created
+
 _SETUP_DONE = False
 
 
 def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
     """Write ``data`` to ``filepath`` through a temporary file and a rename.
+
+    The file gets the mode a plain ``open(filepath, 'wb')`` would give under
+    the caller's umask (see :mod:`elseg.utils.file_mode`).
 
     Args:
         data (bytes): Content to write.
@@ -65,6 +70,7 @@ def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
     fd, tmp = tempfile.mkstemp(
         dir=folder, prefix='.' + osp.basename(filepath) + '.', suffix='.tmp')
     try:
+        chmod_as_created(tmp)  # mkstemp's 0600 would survive the rename
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
             f.flush()

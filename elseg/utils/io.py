@@ -18,6 +18,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .checkpoint import atomic_write_bytes
+from .file_mode import chmod_as_created
 
 PathLike = Union[str, Path]
 
@@ -62,6 +63,7 @@ def atomic_save_h5(path: PathLike,
         dir=folder, prefix='.' + osp.basename(path) + '.', suffix='.tmp')
     os.close(fd)
     try:
+        chmod_as_created(tmp)
         with h5py.File(tmp, 'w') as f:
             for key, value in arrays.items():
                 f.create_dataset(key, data=value, compression=compression)
@@ -272,6 +274,7 @@ def save_nifti(path: PathLike,
         suffix='.nii.gz' if path.endswith('.gz') else '.nii')
     os.close(fd)
     try:
+        chmod_as_created(tmp)
         nib.save(img, tmp)
         os.replace(tmp, path)
     except BaseException:

@@ -56,7 +56,12 @@ def test_convert_user_folder_with_one_annotated_slice(tmp_path, capsys):
             str(tmp_path / 'src' / 'annotation.nii.gz'), '--exemplar-case', '2')
     out = capsys.readouterr().out
     assert "cases {'train': 3, 'val': 1}" in out
-    assert 'exemplar: 2_slice_3' in out
+    # drawn on z = 2 (0-based) of a file whose z runs inferior to superior:
+    # the id counts from 1 at the most inferior slice, as ITK-SNAP does
+    assert 'exemplar: 2_slice_3 (in ' in out
+    assert 'ITK-SNAP slice 3, 3D Slicer K 2)' in out
+    ex = json.loads((tmp_path / 'out' / 'exemplar.json').read_text())
+    assert ex['source_slice'] == dict(axis='k', itk_snap=3, slicer=2)
     meta = json.loads((tmp_path / 'out' / 'dataset.json').read_text())
     assert meta['classes'] == ['background', 'liver', 'spleen']
     assert (tmp_path / 'out' / 'val.list').read_text() == '9\n'
@@ -95,14 +100,19 @@ def _several(src):
     _, lab = volumes()
     lab[3, 3, 4] = 1
     save(src / 'annotation.nii.gz', lab)
-    return src / 'annotation.nii.gz', None, 'Erase all but one slice'
+    # the slices as the viewers number them in the file (z = 2 and 4)
+    return (src / 'annotation.nii.gz', None,
+            'ITK-SNAP slice(s) [3, 5] (3D Slicer K [2, 4]); exemplar learning '
+            'uses exactly one. Erase all but one slice')
 
 
 def _class_missing(src):
     _, lab = volumes()
     lab[lab == 2] = 0
     save(src / 'annotation.nii.gz', lab)
-    return src / 'annotation.nii.gz', None, "lacks class(es) ['spleen']"
+    return (src / 'annotation.nii.gz', None,
+            "(ITK-SNAP slice(s) [3] (3D Slicer K [2])) lacks class(es) "
+            "['spleen']")
 
 
 BAD = [_4d, _grid, _ids, _unreadable, _no_slice, _several, _class_missing]
@@ -281,3 +291,73 @@ def test_infer_largest_and_anchored_components(tmp_path, trained, capsys,
     np.testing.assert_array_equal(out, slices_to_nifti(
         keep_anchored_components(ref, 4, {1: [2]}, 2), AFFINE,
         'ras_radiological'))
+
+
+def test_slice_numbers_of_a_file_stored_superior_to_inferior(tmp_path):
+    """z axis flipped in the file: drawn on file slice 1 (0-based) of 5, which
+    is axial index 5 - 1 - 1 = 3 from the inferior end: id slice_4, ITK-SNAP
+    slice 2, 3D Slicer K 1; the labelled training slice is that one."""
+    import h5py
+    flip = AFFINE.copy()
+    flip[2, 2] = -3.0
+    img, lab = volumes()
+    src = tmp_path / 'src'
+    for cid in '12':
+        save(src / f'image_{cid}.nii.gz', img, flip)
+    ann = np.zeros_like(lab)
+    ann[..., 1] = lab[..., 2]
+    save(src / 'annotation.nii.gz', ann, flip)
+    load_tool('convert_nifti').main([
+        str(src), '--out', str(tmp_path / 'out'), '--modality', 'MRI',
+        '--classes', 'liver=1', 'spleen=2', '--exemplar-label',
+        str(src / 'annotation.nii.gz'), '--exemplar-case', '1'])
+    out = tmp_path / 'out'
+    ex = json.loads((out / 'exemplar.json').read_text())
+    assert ex['slice_id'] == '1_slice_4'
+    assert ex['source_slice'] == dict(axis='k', itk_snap=2, slicer=1)
+    meta = json.loads((out / 'dataset.json').read_text())
+    assert meta['exemplar']['source_slice'] == ex['source_slice']
+    with h5py.File(out / 'data' / 'slices' / '1_slice_4.h5') as f:
+        assert f['label'][()].sum() == 9 * 1 + 9 * 2
+
+
+def labelled_folder(root):
+    """Two labelled scans, e.g. another centre's, only to evaluate on."""
+    img, lab = volumes()
+    for cid in ('21', '22'):
+        save(root / f'image_{cid}.nii.gz', img)
+        save(root / f'label_{cid}.nii.gz', lab)
+    return root
+
+
+@pytest.mark.parametrize('how', ['--eval-only', '--val-ids'])
+def test_convert_a_labelled_set_for_evaluation_only(tmp_path, capsys, how):
+    labelled_folder(tmp_path / 'src')
+    extra = ['--val-ids', '21', '22'] if how == '--val-ids' else [how]
+    load_tool('convert_nifti').main([
+        str(tmp_path / 'src'), '--out', str(tmp_path / 'out'), '--modality',
+        'MRI', '--classes', 'liver=1', 'spleen=2', *extra])
+    out = capsys.readouterr().out
+    assert "cases {'val': 2}" in out
+    assert (f'python tools/test.py CONFIG CHECKPOINT --data-root '
+            f'{tmp_path / "out"} --split-list val.list') in out
+    root = tmp_path / 'out'
+    assert (root / 'val.list').read_text() == '21\n22\n'
+    assert not (root / 'train_slices.list').exists()
+    assert not (root / 'train.list').exists()
+    meta = json.loads((root / 'dataset.json').read_text())
+    assert meta['training_labels'] == 'none (evaluation only)'
+
+
+def test_eval_only_refuses_an_exemplar(tmp_path, capsys):
+    labelled_folder(tmp_path / 'src')
+    with pytest.raises(SystemExit) as exc:
+        load_tool('convert_nifti').main([
+            str(tmp_path / 'src'), '--out', str(tmp_path / 'out'),
+            '--modality', 'MRI', '--classes', 'liver=1', 'spleen=2',
+            '--eval-only', '--exemplar-label',
+            str(tmp_path / 'src' / 'label_21.nii.gz')])
+    assert exc.value.code == 2
+    assert '--eval-only puts every case in the val split' in \
+        capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()

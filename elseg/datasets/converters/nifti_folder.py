@@ -21,13 +21,17 @@ SSL4MIS layout that ACDC uses, so every elseg tool reads it)::
     dataset.json                 classes, modality, normalisation, orientation,
                                  per-case spacing / source files / split
     train.list, val.list, ...    volume (case) ids of each non-empty split
-    train_slices.list            training slice ids ``<case>_slice_<n>``, n >= 1
+    train_slices.list            training slice ids ``<case>_slice_<n>``, n
+                                 counting from 1 at the most inferior slice
     data/slices/<slice id>.h5    'image' float32 (H, W) in [0, 1], 'label'
                                  uint8 (H, W) when the slice is labelled;
                                  attribute 'spacing' (z, y, x) mm
     data/<case>.h5               val/test volumes: 'image' (S, H, W), 'label'
                                  (S, H, W), attribute 'spacing'
-    exemplar.json                with an annotated exemplar (see below)
+    exemplar.json                with an annotated exemplar (see below): its
+                                 slice id, and ``source_slice``, the slice
+                                 as viewers number it in the annotated file
+                                 (ITK-SNAP from 1, 3D Slicer from 0)
 
 Orientation: whatever the file's axis order, each volume is reoriented with its
 affine to RAS+ (no resampling, only axis permutations and flips, as nibabel's
@@ -82,6 +86,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from elseg.utils.file_mode import chmod_as_created
 from elseg.utils.io import atomic_save_h5, load_nifti
 
 LAYOUTS = ('auto', 'folder', 'nnunet')
@@ -346,6 +351,44 @@ def annotated_slices(label: np.ndarray) -> List[int]:
                                             .any(axis=1))]
 
 
+def source_slice(affine: np.ndarray, n_slices: int, k: int) -> dict:
+    """Where axial slice ``k`` of :func:`read_axial` lies in the source file.
+
+    The converter's slice ids count from 1 at the most inferior slice
+    (``<case>_slice_<k + 1>``, as the SSL4MIS ACDC files do). A viewer numbers
+    the file's own voxel axis instead, which may run superior to inferior:
+    ITK-SNAP counts from 1, 3D Slicer's IJK coordinates from 0.
+
+    Args:
+        affine (np.ndarray): The file's 4x4 affine.
+        n_slices (int): Number of axial slices.
+        k (int): 0-based axial index, inferior to superior.
+
+    Returns:
+        dict: ``axis`` (the file's voxel axis, 'i', 'j' or 'k'), ``itk_snap``
+        (1-based) and ``slicer`` (0-based) slice numbers in the file.
+
+    Raises:
+        ValueError: ``k`` outside ``0..n_slices - 1``.
+    """
+    import nibabel.orientations as nio
+    if not 0 <= int(k) < int(n_slices):
+        raise ValueError(f'Axial index {k} is outside 0..{n_slices - 1}.')
+    ornt = nio.io_orientation(affine)
+    axis = int(np.flatnonzero(ornt[:, 0] == 2)[0])
+    index = int(n_slices) - 1 - int(k) if ornt[axis, 1] < 0 else int(k)
+    return dict(axis='ijk'[axis], itk_snap=index + 1, slicer=index)
+
+
+def _viewer_numbers(affine: np.ndarray, n_slices: int,
+                    ks: Sequence[int]) -> str:
+    """``'ITK-SNAP slice(s) [6] (3D Slicer K [5])'`` for messages."""
+    where = [source_slice(affine, n_slices, k) for k in ks]
+    axis = where[0]['axis'].upper() if where else 'K'
+    return (f'ITK-SNAP slice(s) {[w["itk_snap"] for w in where]} (3D Slicer '
+            f'{axis} {[w["slicer"] for w in where]})')
+
+
 # ------------------------------------------------------------------ writing
 def convert_nifti(src: str,
                   out_dir: str,
@@ -371,7 +414,9 @@ def convert_nifti(src: str,
             for the 'folder' layout.
         splits (dict, optional): ``{'train': ids, 'val': ids, 'test': ids}``.
             Defaults to the ``<split>.list`` files of ``src``; cases in no
-            split are training cases.
+            split are training cases. Every case may be in ``val`` / ``test``
+            (a labelled set to evaluate a trained model on: no training
+            slice, no exemplar).
         exemplar_label (str, optional): Label volume with exactly one
             annotated axial slice: the one labelled training slice.
         exemplar_case (str, optional): The training case it annotates.
@@ -431,6 +476,7 @@ def convert_nifti(src: str,
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=parent, prefix='.' + osp.basename(out_dir) + '.')
     try:
+        chmod_as_created(tmp, directory=True)  # mkdtemp's 0700 would stay
         meta = _write_all(src, tmp, layout, modality, names, lut, cases,
                           split_of, exemplar_label, exemplar_case, percentiles,
                           hu_window)
@@ -466,11 +512,7 @@ def _assign_splits(src: str, cases: dict,
     for cid in cases:  # unlisted cases train (the whole folder if no lists)
         split_of.setdefault(cid, 'train' if not splits or 'train' not in
                             splits else 'unused')
-    split_of = {c: s for c, s in split_of.items() if s != 'unused'}
-    if 'train' not in split_of.values():
-        raise ValueError(f'No training case in {src!r}: list some in '
-                         'train.list (or leave them out of val/test).')
-    return split_of
+    return {c: s for c, s in split_of.items() if s != 'unused'}
 
 
 def _exemplar_case(path: str, case: Optional[str], cases: dict,
@@ -545,22 +587,25 @@ def _write_all(src: str, out: str, layout: str, modality: str,
         if ids:
             atomic_write_bytes(''.join(i + '\n' for i in ids).encode(),
                                osp.join(out, split + '.list'))
-    atomic_write_bytes(''.join(i + '\n' for i in slice_ids).encode(),
-                       osp.join(out, 'train_slices.list'))
+    if slice_ids:  # an evaluation-only folder has no training slice
+        atomic_write_bytes(''.join(i + '\n' for i in slice_ids).encode(),
+                           osp.join(out, 'train_slices.list'))
     meta = dict(
         format=FORMAT, version=1, source=osp.abspath(src), layout=layout,
         classes=names, modality=modality,
         normalisation=normalisation_of(modality, percentiles, hu_window),
         orientation=ORIENTATION,
-        training_labels='exemplar only' if exemplar else 'all',
+        training_labels=('exemplar only' if exemplar else
+                         'all' if slice_ids else 'none (evaluation only)'),
         cases=info)
     if exemplar is not None:
         from elseg.datasets.exemplar import write_exemplar_file
         sid = f'{exemplar_case}_slice_{exemplar["index"] + 1}'
         meta['exemplar'] = dict(slice_id=sid, source=osp.abspath(
-            exemplar_label), axial_index=exemplar['index'])
+            exemplar_label), source_slice=exemplar['source_slice'])
         write_exemplar_file(osp.join(out, 'exemplar.json'), sid, 'annotated',
-                            0, source=osp.abspath(exemplar_label))
+                            0, source=osp.abspath(exemplar_label),
+                            source_slice=exemplar['source_slice'])
     atomic_write_bytes(json.dumps(meta, indent=2).encode(),
                        osp.join(out, 'dataset.json'))
     return meta
@@ -578,10 +623,11 @@ def _read_exemplar(path: str, img_path: str, vol: np.ndarray,
             f'The exemplar label {path!r} has no annotated slice (all voxels '
             'are 0 after the class mapping). Draw every class on one axial '
             'slice of its image and save the segmentation again.')
+    n = len(label)
     if len(drawn) > 1:
         raise ValueError(
             f'The exemplar label {path!r} has {len(drawn)} annotated axial '
-            f'slices (0-based, inferior to superior: {drawn[:20]}); exemplar '
+            f'slices: {_viewer_numbers(lab_aff, n, drawn[:20])}; exemplar '
             'learning uses exactly one. Erase all but one slice and save '
             'again (an annotation drawn across slices in a sagittal or coronal'
             ' view also spans several axial slices).')
@@ -590,10 +636,12 @@ def _read_exemplar(path: str, img_path: str, vol: np.ndarray,
     missing = [names[c] for c in range(1, len(names)) if c not in present]
     if missing:
         raise ValueError(
-            f'The annotated slice {k} of {path!r} lacks class(es) {missing}: '
-            'the exemplar must show every class. Annotate a slice where all '
-            'classes are visible, or drop the missing ones from --classes.')
-    return dict(index=k), label
+            f'The annotated slice of {path!r} '
+            f'({_viewer_numbers(lab_aff, n, [k])}) lacks class(es) '
+            f'{missing}: the exemplar must show every class. Annotate a slice '
+            'where all classes are visible, or drop the missing ones from '
+            '--classes.')
+    return dict(index=k, source_slice=source_slice(lab_aff, n, k)), label
 
 
 def _natural(cid: str):
@@ -602,5 +650,5 @@ def _natural(cid: str):
 
 __all__ = [
     'annotated_slices', 'convert_nifti', 'find_cases', 'label_lut',
-    'map_labels', 'normalisation_of', 'normalise', 'read_axial'
+    'map_labels', 'normalisation_of', 'normalise', 'read_axial', 'source_slice'
 ]

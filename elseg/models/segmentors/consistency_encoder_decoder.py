@@ -196,6 +196,10 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         cons_weight=1.0, rampup_iters=0, loss_type='dice', stages=(1, 2),
         ema_momentum=None, start_iter=0, dice_classes='all')
 
+    #: An EMA teacher is copied from the student when training starts, so a
+    #: checkpoint without it (a stage-1 or plain model) still fits.
+    optional_checkpoint_prefixes = ('teacher.', )
+
     def __init__(self, consistency: Optional[dict] = None,
                  bn_stats: str = 'batch', **kwargs) -> None:
         super().__init__(**kwargs)

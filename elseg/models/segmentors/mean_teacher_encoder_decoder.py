@@ -111,6 +111,10 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
             ``predict_with`` or ``bn_stats``.
     """
 
+    #: An EMA teacher is copied from the student when training starts, so a
+    #: checkpoint without it (a stage-1 or plain model) still fits.
+    optional_checkpoint_prefixes = ('teacher.', )
+
     def __init__(self,
                  backbone: ConfigType,
                  decode_head: ConfigType,
