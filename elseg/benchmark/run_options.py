@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional, Sequence
 
+from elseg.datasets import (exemplar_selection_kwargs, read_exemplar_file,
+                            select_exemplar)
+
 #: ``--exemplar-rule`` value that keeps the config's own exemplar setting.
 KEEP_CONFIG_EXEMPLAR = 'config'
 #: Dotted config keys the benchmark sets itself for every seed.
@@ -201,9 +204,6 @@ def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
         dict: ``id`` (slice id) and ``spec`` (the config's exemplar setting).
     """
     from mmseg.registry import DATASETS
-
-    from elseg.datasets import (exemplar_selection_kwargs, read_exemplar_file,
-                                select_exemplar)
     dataset = cfg.train_dataloader.dataset
     exemplar = dataset.get('exemplar')
     if isinstance(exemplar, dict):
