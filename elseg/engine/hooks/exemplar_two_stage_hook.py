@@ -22,7 +22,7 @@ from mmseg.registry import HOOKS
 from ...apis.pseudo_label import (generate_pseudo_labels,
                                   refine_pseudo_labels_lcc)
 from ...datasets.pseudo_labels import is_complete, write_complete_marker
-from ...datasets.transforms.exemplar_synthesis import ExemplarSynthesis
+from ...datasets.transforms import check_flip_pairs
 from ...utils.io import atomic_write_bytes
 
 
@@ -151,7 +151,7 @@ class ExemplarTwoStageHook(Hook):
         self.batch_size = int(batch_size)
         self.flip = bool(flip)
         # the check of the augmentations' flip_pairs (ESM, SegRotFlip)
-        self.flip_pairs = ExemplarSynthesis._check_flip_pairs(flip_pairs)
+        self.flip_pairs = check_flip_pairs(flip_pairs)
         self.reinit_stage2 = bool(reinit_stage2)
         self.largest_component = bool(largest_component)
         self.stage = 1
