@@ -18,8 +18,8 @@ Examples:
 """
 import argparse
 
-from elseg.datasets.converters.nifti_folder import (HU_WINDOW, LAYOUTS,
-                                                    PERCENTILES, convert_nifti)
+from elseg.datasets.converters.nifti_folder import LAYOUTS, convert_nifti
+from elseg.utils.volume import HU_WINDOW, PERCENTILES
 
 
 def parse_classes(items):

@@ -5,8 +5,8 @@ Example:
 """
 import argparse
 
-from elseg.datasets.converters.synapse_raw import (HU_WINDOW, TEST_CASES,
-                                                   convert_synapse)
+from elseg.datasets.converters.synapse_raw import TEST_CASES, convert_synapse
+from elseg.utils.volume import HU_WINDOW
 
 
 def parse_args(argv=None):

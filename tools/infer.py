@@ -36,9 +36,11 @@ def parse_args(argv=None):
                         help='override the preset: min-max to [0, 1], a HU '
                         'window or a percentile clip')
     parser.add_argument('--hu-window', type=float, nargs=2,
-                        default=[-125.0, 275.0])
+                        help='CT window (default: elseg.utils.volume.'
+                        'HU_WINDOW)')
     parser.add_argument('--percentiles', type=float, nargs=2,
-                        default=[0.5, 99.5])
+                        help='MRI clip percentiles (default: '
+                        'elseg.utils.volume.PERCENTILES)')
     parser.add_argument('--scale', type=int, nargs=2,
                         help="network input h w (default: config crop_size)")
     parser.add_argument('--batch-size', type=int, default=8)
@@ -105,6 +107,9 @@ def resolve_preset(args, cfg) -> dict:
         FileNotFoundError: The nifti preset's dataset.json is missing.
         ValueError: It holds an unknown normalisation.
     """
+    # elseg is imported by then (load_config): the tools import it after
+    # flush_denormals
+    from elseg.utils.volume import HU_WINDOW, PERCENTILES
     preset = args.preset
     ds = cfg.test_dataloader.dataset
     ds_type = ds.get('type', '')
@@ -113,8 +118,8 @@ def resolve_preset(args, cfg) -> dict:
                   args.dataset_json else
                   'synapse' if 'Synapse' in ds_type else 'acdc')
     out = dict(preset=preset, intensity=args.intensity,
-               hu_window=tuple(args.hu_window),
-               percentiles=tuple(args.percentiles))
+               hu_window=tuple(args.hu_window or HU_WINDOW),
+               percentiles=tuple(args.percentiles or PERCENTILES))
     if preset != 'nifti' or args.intensity:
         return out
     from elseg.datasets.nifti_slice_dataset import read_dataset_json

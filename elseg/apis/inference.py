@@ -6,6 +6,11 @@ from typing import Callable, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 import torch
+from mmseg.structures import SegDataSample
+
+from ..utils.io import load_nifti, save_nifti
+from ..utils.volume import (HU_WINDOW, PERCENTILES, PRESETS, nifti_to_slices,
+                            scale_volume, slices_to_nifti)
 
 
 def _resize_slice(img: np.ndarray, scale_hw: Tuple[int, int]) -> np.ndarray:
@@ -54,7 +59,6 @@ def inference_volume(model: torch.nn.Module,
     Raises:
         ValueError: ``volume`` is not 3D, or bad ``scale`` / ``batch_size``.
     """
-    from mmseg.structures import SegDataSample
     volume = np.asarray(volume)
     if volume.ndim != 3:
         raise ValueError(f'volume must be (S, H, W), got shape {volume.shape}.')
@@ -103,76 +107,6 @@ def inference_volume(model: torch.nn.Module,
     return labels, probs
 
 
-#: How each dataset layout turns a NIfTI (x, y, z) array into (S, H, W) slices
-#: and scales intensities, as its converter does (see elseg.datasets.converters).
-PRESETS = dict(
-    acdc=dict(orientation='transpose', intensity='minmax'),
-    synapse=dict(orientation='ras_radiological', intensity='hu'),
-    # tools/convert_nifti.py (CHAOS, nnU-Net / MSD, the user's volumes); the
-    # intensity comes from the converted data_root's dataset.json
-    nifti=dict(orientation='ras_radiological', intensity='percentile'))
-
-
-def nifti_to_slices(data: np.ndarray, affine: np.ndarray,
-                    orientation: str) -> np.ndarray:
-    """NIfTI (x, y, z) array -> (S, H, W) axial slices as the converters do.
-
-    ``'transpose'``: (z, y, x) without reorientation (SSL4MIS / SimpleITK
-    array order, ACDC). ``'ras_radiological'``: reorient to RAS+, then (z, y,
-    x) with anterior at the top and the patient's right on the left (the
-    Synapse converter).
-    """
-    import nibabel.orientations as nio
-    if data.ndim != 3:
-        raise ValueError(f'Expected a 3D image, got shape {data.shape}.')
-    if orientation == 'transpose':
-        return np.ascontiguousarray(data.transpose(2, 1, 0))
-    if orientation == 'ras_radiological':
-        ornt = nio.io_orientation(affine)
-        ras = nio.apply_orientation(
-            data, nio.ornt_transform(ornt, nio.axcodes2ornt('RAS')))
-        return np.ascontiguousarray(ras[::-1, ::-1, :].transpose(2, 1, 0))
-    raise ValueError(f"orientation must be 'transpose' or 'ras_radiological',"
-                     f' got {orientation!r}.')
-
-
-def slices_to_nifti(slices: np.ndarray, affine: np.ndarray,
-                    orientation: str) -> np.ndarray:
-    """Inverse of :func:`nifti_to_slices`: back to the input's (x, y, z)."""
-    import nibabel.orientations as nio
-    if orientation == 'transpose':
-        return np.ascontiguousarray(slices.transpose(2, 1, 0))
-    if orientation == 'ras_radiological':
-        ras = slices.transpose(2, 1, 0)[::-1, ::-1, :]
-        ornt = nio.io_orientation(affine)
-        return np.ascontiguousarray(
-            nio.apply_orientation(
-                ras, nio.ornt_transform(nio.axcodes2ornt('RAS'), ornt)))
-    raise ValueError(f"orientation must be 'transpose' or 'ras_radiological',"
-                     f' got {orientation!r}.')
-
-
-def scale_volume(volume: np.ndarray,
-                 intensity: str,
-                 hu_window: Tuple[float, float] = (-125.0, 275.0),
-                 percentiles: Tuple[float, float] = (0.5, 99.5)
-                 ) -> np.ndarray:
-    """Intensity preprocessing: ``'minmax'`` to [0, 1] (ACDC, SSL4MIS),
-    ``'hu'`` window clipped and scaled to [0, 1] (Synapse, TransUNet) or
-    ``'percentile'`` clip then [0, 1] (MRI in tools/convert_nifti.py)."""
-    from elseg.datasets.converters.acdc_official import scale_intensity
-    from elseg.datasets.converters.nifti_folder import normalise
-    from elseg.datasets.converters.synapse_raw import window_hu
-    if intensity == 'minmax':
-        return scale_intensity(volume)
-    if intensity == 'hu':
-        return window_hu(volume, hu_window)
-    if intensity == 'percentile':
-        return normalise(volume, 'MRI', percentiles)
-    raise ValueError("intensity must be 'minmax', 'hu' or 'percentile', got "
-                     f'{intensity!r}.')
-
-
 def segment_nifti(model: torch.nn.Module,
                   in_path: str,
                   out_path: str,
@@ -180,8 +114,8 @@ def segment_nifti(model: torch.nn.Module,
                   intensity: Optional[str] = None,
                   scale: Sequence[int] = (224, 224),
                   batch_size: int = 8,
-                  hu_window: Tuple[float, float] = (-125.0, 275.0),
-                  percentiles: Tuple[float, float] = (0.5, 99.5),
+                  hu_window: Tuple[float, float] = HU_WINDOW,
+                  percentiles: Tuple[float, float] = PERCENTILES,
                   postprocess: Optional[Callable[[np.ndarray],
                                                  np.ndarray]] = None
                   ) -> np.ndarray:
@@ -194,7 +128,8 @@ def segment_nifti(model: torch.nn.Module,
         in_path (str): Input ``.nii``/``.nii.gz``.
         out_path (str): Output label file.
         preset (str): 'acdc', 'synapse' or 'nifti' (orientation and default
-            intensity as that dataset's converter, see :data:`PRESETS`).
+            intensity as that dataset's converter, see
+            :data:`elseg.utils.volume.PRESETS`).
         intensity (str, optional): Override: 'minmax', 'hu' or
             'percentile'.
         scale (sequence of int): Network input (h, w).
@@ -212,7 +147,6 @@ def segment_nifti(model: torch.nn.Module,
     Raises:
         ValueError: Unknown preset, or an input that is not one 3D volume.
     """
-    from elseg.utils.io import load_nifti, save_nifti
     if preset not in PRESETS:
         raise ValueError(f'preset must be one of {sorted(PRESETS)}, got '
                          f'{preset!r}.')

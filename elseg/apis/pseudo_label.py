@@ -7,90 +7,24 @@ atomically and a finished file is never recomputed, so a job killed during
 pseudo-labelling resumes where it stopped (each rank first deletes the
 temporary files that a killed write of its slices left behind). Under
 distributed training each rank labels the slices ``i % world_size == rank``:
-none is done twice or lost. When all are present ``_COMPLETE.json`` records
-their number and summary statistics.
+none is done twice or lost. The file format and the ``_COMPLETE.json``
+marker are :mod:`elseg.datasets.pseudo_labels`'.
 """
 from __future__ import annotations
 
 import glob
-import io
-import json
 import os
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..utils.checkpoint import atomic_write_bytes
-
-COMPLETE_MARKER = '_COMPLETE.json'
-
-
-def pseudo_label_path(out_dir: str, slice_id: str) -> str:
-    """Path of the pseudo-label file of ``slice_id``."""
-    return osp.join(out_dir, f'{slice_id}.npz')
-
-
-def save_pseudo_label(out_dir: str, slice_id: str, label: np.ndarray,
-                      confidence: np.ndarray) -> None:
-    """Write one pseudo label atomically (temporary file, then rename).
-
-    Args:
-        out_dir (str): Pseudo-label folder.
-        slice_id (str): Slice id (file stem).
-        label (np.ndarray): uint8 (H, W) label map.
-        confidence (np.ndarray): (H, W) max softmax probability.
-    """
-    buf = io.BytesIO()
-    np.savez_compressed(
-        buf,
-        label=label.astype(np.uint8),
-        confidence=confidence.astype(np.float16))
-    atomic_write_bytes(buf.getvalue(), pseudo_label_path(out_dir, slice_id))
-
-
-def load_pseudo_label(out_dir: str,
-                      slice_id: str) -> Optional[Tuple[np.ndarray, np.ndarray]]:
-    """Read one pseudo label.
-
-    Args:
-        out_dir (str): Pseudo-label folder.
-        slice_id (str): Slice id.
-
-    Returns:
-        tuple | None: ``(label uint8, confidence float32)`` or None when the
-        file does not exist.
-
-    Raises:
-        ValueError: When the file exists but cannot be read (it names the file
-            and says to delete it so it is regenerated).
-    """
-    path = pseudo_label_path(out_dir, slice_id)
-    if not osp.exists(path):
-        return None
-    try:
-        with np.load(path) as data:
-            return data['label'], data['confidence'].astype(np.float32)
-    except Exception as err:  # noqa: BLE001 - any read failure is reported
-        raise ValueError(
-            f'Corrupt pseudo-label file {path}: {err}. Delete it; the '
-            'two-stage hook regenerates missing pseudo labels on --resume.'
-        ) from err
-
-
-def is_complete(out_dir: str, expected: int) -> bool:
-    """Whether ``out_dir`` holds a finished set of ``expected`` pseudo labels."""
-    marker = osp.join(out_dir, COMPLETE_MARKER)
-    if not osp.exists(marker):
-        return False
-    try:
-        with open(marker) as f:
-            return int(json.load(f).get('num_slices', -1)) == expected
-    except (OSError, ValueError):
-        return False
-
+from ..datasets.medical_slice_dataset import MedicalSliceDataset
+from ..datasets.pseudo_labels import (load_pseudo_label, pseudo_label_path,
+                                      save_pseudo_label)
+from ..utils.components import keep_largest_component
 
 def _normalise(model, imgs: List[np.ndarray]) -> torch.Tensor:
     """Stack (H, W) float images and normalise them like training does."""
@@ -220,44 +154,6 @@ def generate_pseudo_labels(model,
     return dict(done=len(todo), skipped=len(mine) - len(todo))
 
 
-def write_complete_marker(out_dir: str, infos: Sequence[dict],
-                          slice_id: Callable[[dict], str],
-                          num_classes: int) -> dict:
-    """Check that every pseudo label exists and write ``_COMPLETE.json``.
-
-    Args:
-        out_dir (str): Pseudo-label folder.
-        infos (Sequence[dict]): All unlabelled slices.
-        slice_id (Callable): Maps an info to its slice id.
-        num_classes (int): Number of classes, for the class fractions.
-
-    Returns:
-        dict: The summary written (count, mean confidence, class fractions).
-
-    Raises:
-        RuntimeError: If a pseudo label is missing.
-    """
-    counts = np.zeros(num_classes, dtype=np.int64)
-    conf_sum, n_pix = 0.0, 0
-    for info in infos:
-        pl = load_pseudo_label(out_dir, slice_id(info))
-        if pl is None:
-            raise RuntimeError(
-                f'Pseudo label of {slice_id(info)} missing in {out_dir}.')
-        label, conf = pl
-        counts += np.bincount(label.ravel(), minlength=num_classes)[:num_classes]
-        conf_sum += float(conf.sum())
-        n_pix += conf.size
-    summary = dict(
-        num_slices=len(infos),
-        mean_confidence=conf_sum / max(n_pix, 1),
-        class_fraction=(counts / max(counts.sum(), 1)).round(5).tolist())
-    atomic_write_bytes(
-        json.dumps(summary, indent=2).encode(), osp.join(out_dir,
-                                                         COMPLETE_MARKER))
-    return summary
-
-
 def refine_pseudo_labels_lcc(out_dir: str, infos: Sequence[dict],
                              slice_id: Callable[[dict], str],
                              num_classes: int) -> int:
@@ -279,8 +175,6 @@ def refine_pseudo_labels_lcc(out_dir: str, infos: Sequence[dict],
     Returns:
         int: Number of voxels turned into background.
     """
-    from ..datasets.medical_slice_dataset import MedicalSliceDataset
-    from ..utils.components import keep_largest_component
     volumes: Dict[str, List[Tuple[int, str]]] = {}
     for info in infos:
         sid = slice_id(info)

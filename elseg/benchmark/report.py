@@ -16,7 +16,7 @@ import os.path as osp
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from elseg.utils.checkpoint import atomic_write_bytes
+from elseg.utils.io import atomic_write_bytes
 from .machine import describe_machine
 from .run_folder import STATUS_NOT_RUN, STATUS_OK
 

@@ -12,7 +12,7 @@ import os
 import os.path as osp
 from typing import Any, Optional
 
-from elseg.utils.checkpoint import atomic_write_bytes
+from elseg.utils.io import atomic_write_bytes
 
 #: ``status`` of a run record: evaluated, failed (``failure.json``), or left
 #: out by ``--no-train``. Only ``STATUS_FAILED`` makes the benchmark exit 1.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Optional, Sequence
 
+from elseg import datasets
+
 #: ``--exemplar-rule`` value that keeps the config's own exemplar setting.
 KEEP_CONFIG_EXEMPLAR = 'config'
 #: Dotted config keys the benchmark sets itself for every seed.
@@ -201,25 +203,22 @@ def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
         dict: ``id`` (slice id) and ``spec`` (the config's exemplar setting).
     """
     from mmseg.registry import DATASETS
-
-    from elseg.datasets import (exemplar_selection_kwargs, read_exemplar_file,
-                                select_exemplar)
     dataset = cfg.train_dataloader.dataset
     exemplar = dataset.get('exemplar')
     if isinstance(exemplar, dict):
         spec = exemplar.to_dict() if hasattr(exemplar, 'to_dict') else dict(
             exemplar)
         if 'file' in spec:
-            return dict(id=read_exemplar_file(spec['file'])['slice_id'],
-                        spec=spec)
+            chosen = datasets.read_exemplar_file(spec['file'])['slice_id']
+            return dict(id=chosen, spec=spec)
         wrapped_cfg = dataset.dataset.to_dict() if hasattr(
             dataset.dataset, 'to_dict') else dict(dataset.dataset)
         wrapped = DATASETS.build(dict(wrapped_cfg, lazy_init=True))
-        kwargs = exemplar_selection_kwargs(spec, wrapped,
-                                           dataset.get('num_classes'))
+        kwargs = datasets.exemplar_selection_kwargs(
+            spec, wrapped, dataset.get('num_classes'))
         key = json.dumps(kwargs, sort_keys=True, default=str)
         if cache is None or key not in cache:
-            chosen = select_exemplar(**kwargs)
+            chosen = datasets.select_exemplar(**kwargs)
             if cache is None:
                 return dict(id=chosen, spec=spec)
             cache[key] = chosen

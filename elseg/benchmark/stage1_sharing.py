@@ -20,7 +20,7 @@ import os
 import os.path as osp
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from elseg.utils.checkpoint import atomic_write_bytes
+from elseg.utils.io import atomic_write_bytes
 from .run_folder import STAGE1_MARKER, has_checkpoint, write_json
 from .run_reuse import (finished_run_signature, finished_runs,
                         link_or_copy, training_part)

@@ -51,19 +51,20 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from elseg.utils.checkpoint import atomic_write_bytes
+from elseg.utils.io import atomic_write_bytes
+
+from .medical_slice_dataset import MedicalSliceDataset
+from .transforms.load_medical_slice import read_slice
 
 RULES = ('random', 'central', 'largest_area', 'representative')
 
 
 def _slice_parts(slice_id: str) -> Tuple[str, Optional[int]]:
-    from .medical_slice_dataset import MedicalSliceDataset
     return (MedicalSliceDataset.volume_id_of(slice_id),
             MedicalSliceDataset.slice_number_of(slice_id))
 
 
 def _read_label(path: str) -> np.ndarray:
-    from .transforms.load_medical_slice import read_slice
     return read_slice(path, 'label', None)
 
 

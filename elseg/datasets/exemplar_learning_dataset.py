@@ -12,6 +12,11 @@ import numpy as np
 from mmengine.dataset import Compose
 from mmseg.registry import DATASETS, TRANSFORMS
 
+from .exemplar import (exemplar_selection_kwargs, read_exemplar_file,
+                       select_exemplar)
+from .pseudo_labels import load_pseudo_label
+from .transforms.load_medical_slice import LoadMedicalSlice
+
 STREAMS = ('exemplar', 'synthetic', 'unlabeled')
 BACKGROUNDS = ('black', 'exemplar_inpainted', 'unlabeled_inpainted',
                'unlabeled_raw')
@@ -133,8 +138,6 @@ class ExemplarLearningDataset:
                  length: int = 100000,
                  num_classes: Optional[int] = None,
                  exemplar_pipeline: Optional[List[dict]] = None) -> None:
-        from .transforms.load_medical_slice import LoadMedicalSlice
-
         dataset = copy.deepcopy(dataset)
         if dataset.get('with_label', True):
             dataset['with_label'] = False  # no unlabelled slice may carry a label
@@ -194,8 +197,6 @@ class ExemplarLearningDataset:
 
     # ------------------------------------------------------------------ setup
     def _init_exemplar(self, exemplar: Union[str, dict]) -> None:
-        from .exemplar import (exemplar_selection_kwargs, read_exemplar_file,
-                               select_exemplar)
         if isinstance(exemplar, dict):
             if 'file' in exemplar:
                 exemplar_id = read_exemplar_file(exemplar['file'])['slice_id']
@@ -325,7 +326,6 @@ class ExemplarLearningDataset:
         img = _resize(loaded['img'].astype(np.float32), self.scale, False)
         label = np.full(self.scale, IGNORE_INDEX, dtype=np.uint8)
         if with_pseudo and self.pseudo_label_dir is not None:
-            from ..apis.pseudo_label import load_pseudo_label
             pl = load_pseudo_label(self.pseudo_label_dir, self._slice_id(info))
             if pl is not None:
                 plabel, conf = pl

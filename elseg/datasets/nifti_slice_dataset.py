@@ -7,6 +7,7 @@ from typing import Optional
 
 from mmseg.registry import DATASETS
 
+from .converters.nifti_folder import FORMAT
 from .medical_slice_dataset import MedicalSliceDataset
 
 
@@ -18,7 +19,6 @@ def read_dataset_json(data_root: str) -> dict:
         FileNotFoundError: There is none (the folder was not converted).
         ValueError: It is not elseg's converted-NIfTI ``dataset.json``.
     """
-    from .converters.nifti_folder import FORMAT
     path = osp.join(data_root, 'dataset.json')
     if not osp.isfile(path):
         raise FileNotFoundError(

@@ -32,8 +32,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 from scipy import ndimage
 
-from elseg.utils.checkpoint import atomic_write_bytes
-from elseg.utils.io import atomic_save_h5
+from elseg.utils.io import atomic_save_h5, atomic_write_bytes
 
 MARKER = '_COMPLETE.json'
 

@@ -40,7 +40,6 @@ import os
 import os.path as osp
 import pickle
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Iterable, List, Optional, Tuple, Union
@@ -49,37 +48,10 @@ import numpy as np
 import torch
 from mmengine.fileio.backends import LocalBackend, register_backend
 
-from .file_mode import chmod_as_created
+from .io import (AtomicTextFile, atomic_write_bytes,  # noqa: F401
+                 remove_stale_temp_files)
 
 _SETUP_DONE = False
-
-
-def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
-    """Write ``data`` to ``filepath`` through a temporary file and a rename.
-
-    The file gets the mode a plain ``open(filepath, 'wb')`` would give under
-    the caller's umask (see :mod:`elseg.utils.file_mode`).
-
-    Args:
-        data (bytes): Content to write.
-        filepath (str | Path): Destination; its folder is created if missing.
-    """
-    filepath = os.fspath(filepath)
-    folder = osp.dirname(osp.abspath(filepath))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=folder, prefix='.' + osp.basename(filepath) + '.', suffix='.tmp')
-    try:
-        chmod_as_created(tmp)  # mkstemp's 0600 would survive the rename
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, filepath)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 class AtomicLocalBackend(LocalBackend):
@@ -315,27 +287,6 @@ def _wrap_load_from_local() -> None:
     CheckpointLoader._schemes[''] = load_from_local
 
 
-class _AtomicTextFile:
-    """A write-only text file that reaches its path only when closed cleanly."""
-
-    def __init__(self, path: str, encoding: str = 'utf-8') -> None:
-        self._path = path
-        self._encoding = encoding
-        self._parts: List[str] = []
-
-    def write(self, text: str) -> int:
-        self._parts.append(text)
-        return len(text)
-
-    def __enter__(self) -> '_AtomicTextFile':
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            atomic_write_bytes(''.join(self._parts).encode(self._encoding),
-                               self._path)
-
-
 def _atomic_last_checkpoint_open(file, mode: str = 'r', *args, **kwargs):
     """``open`` for mmengine's checkpoint hook: ``last_checkpoint`` is atomic.
 
@@ -344,7 +295,7 @@ def _atomic_last_checkpoint_open(file, mode: str = 'r', *args, **kwargs):
     complete temporary file into place. Every other call is the builtin.
     """
     if mode == 'w' and osp.basename(os.fspath(file)) == 'last_checkpoint':
-        return _AtomicTextFile(os.fspath(file), kwargs.get('encoding') or
+        return AtomicTextFile(os.fspath(file), kwargs.get('encoding') or
                                'utf-8')
     return builtins.open(file, mode, *args, **kwargs)
 
@@ -397,28 +348,6 @@ def find_resume_checkpoint(work_dir: str) -> Tuple[Optional[str], List[str]]:
         notes.append(f'No complete iter_*.pth in {work_dir}: training starts '
                      'from scratch.')
     return None, notes
-
-
-def remove_stale_temp_files(folder: str) -> List[str]:
-    """Delete the ``.<name>.*.tmp`` files a killed atomic write left behind.
-
-    Call it only when no other process writes into ``folder`` (e.g. before a
-    resumed run starts).
-
-    Args:
-        folder (str): Folder to clean (not recursive).
-
-    Returns:
-        list[str]: The files removed.
-    """
-    removed = []
-    for path in glob.glob(osp.join(folder, '.*.tmp')):
-        try:
-            os.remove(path)
-            removed.append(path)
-        except FileNotFoundError:  # pragma: no cover - removed meanwhile
-            pass
-    return removed
 
 
 def setup_checkpoint_io() -> None:

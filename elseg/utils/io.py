@@ -3,24 +3,96 @@
 Every reader here raises an error that names the file, what is wrong with it and
 how to fix it, instead of the bare ``KeyError``/``OSError`` of h5py or nibabel.
 Every writer goes through a temporary file in the destination folder and
-``os.replace`` (see :func:`elseg.utils.checkpoint.atomic_write_bytes`), so a file
+``os.replace`` (:func:`atomic_write_bytes`), so a file
 is either complete or absent even when the process is killed while writing.
 """
 from __future__ import annotations
 
+import glob
 import io
 import os
 import os.path as osp
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .checkpoint import atomic_write_bytes
 from .file_mode import chmod_as_created
 
 PathLike = Union[str, Path]
+
+
+def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
+    """Write ``data`` to ``filepath`` through a temporary file and a rename.
+
+    The file gets the mode a plain ``open(filepath, 'wb')`` would give under
+    the caller's umask (see :mod:`elseg.utils.file_mode`).
+
+    Args:
+        data (bytes): Content to write.
+        filepath (str | Path): Destination; its folder is created if missing.
+    """
+    filepath = os.fspath(filepath)
+    folder = osp.dirname(osp.abspath(filepath))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=folder, prefix='.' + osp.basename(filepath) + '.', suffix='.tmp')
+    try:
+        chmod_as_created(tmp)  # mkstemp's 0600 would survive the rename
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+class AtomicTextFile:
+    """A write-only text file that reaches its path only when closed cleanly."""
+
+    def __init__(self, path: str, encoding: str = 'utf-8') -> None:
+        self._path = path
+        self._encoding = encoding
+        self._parts: List[str] = []
+
+    def write(self, text: str) -> int:
+        """Buffer ``text``; it is written when the ``with`` block ends."""
+        self._parts.append(text)
+        return len(text)
+
+    def __enter__(self) -> 'AtomicTextFile':
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            atomic_write_bytes(''.join(self._parts).encode(self._encoding),
+                               self._path)
+
+
+def remove_stale_temp_files(folder: str) -> List[str]:
+    """Delete the ``.<name>.*.tmp`` files a killed atomic write left behind.
+
+    Call it only when no other process writes into ``folder`` (e.g. before a
+    resumed run starts).
+
+    Args:
+        folder (str): Folder to clean (not recursive).
+
+    Returns:
+        list[str]: The files removed.
+    """
+    removed = []
+    for path in glob.glob(osp.join(folder, '.*.tmp')):
+        try:
+            os.remove(path)
+            removed.append(path)
+        except FileNotFoundError:  # pragma: no cover - removed meanwhile
+            pass
+    return removed
 
 
 def atomic_save_npz(path: PathLike, compress: bool = False,

@@ -68,7 +68,7 @@ def test_unlabeled_slices_never_load_their_labels(phantom_root, opened_labels,
 
 def test_pseudo_labels_are_used_and_low_confidence_ignored(phantom_root,
                                                           tmp_path):
-    from elseg.apis.pseudo_label import save_pseudo_label
+    from elseg.datasets.pseudo_labels import save_pseudo_label
     ds = build_exemplar_dataset(phantom_root, min_confidence=0.5, stream_ratios=dict(
         stage1=dict(exemplar=1), stage2=dict(unlabeled=1)))
     info = ds.unlabeled_infos[0]

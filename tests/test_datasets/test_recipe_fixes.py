@@ -18,7 +18,7 @@ def test_label_resize_uses_pixel_centres():
 
 
 def test_unsure_pseudo_label_pixels_are_inpainted(phantom_root, tmp_path):
-    from elseg.apis.pseudo_label import save_pseudo_label
+    from elseg.datasets.pseudo_labels import save_pseudo_label
     ds = build_exemplar_dataset(
         phantom_root, min_confidence=0.5,
         backgrounds=dict(stage1=dict(black=1),

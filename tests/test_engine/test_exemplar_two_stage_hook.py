@@ -124,7 +124,7 @@ def _favour(model, cls):
 def test_relabel_round_labels_with_the_current_network_and_resumes(
         phantom_root, tmp_path, monkeypatch):
     import numpy as np
-    from elseg.apis.pseudo_label import load_pseudo_label
+    from elseg.datasets.pseudo_labels import load_pseudo_label
     ids = [EXEMPLAR, 'patient001_frame01_slice_3',
            'patient001_frame01_slice_4']
     ds = _dataset(phantom_root, ids)

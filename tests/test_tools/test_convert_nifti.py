@@ -170,8 +170,8 @@ def test_infer_output_aligned_with_any_axis_order(tmp_path, trained, capsys,
                                                   tiny_model):
     """The same scan stored (x, y, z) and (z, x, y): each prediction has its
     input's affine, header and shape, and both are the same labels."""
-    from elseg.apis.inference import inference_volume, slices_to_nifti
-    from elseg.datasets.converters.nifti_folder import normalise, read_axial
+    from elseg.apis.inference import inference_volume
+    from elseg.utils.volume import normalise, read_axial, slices_to_nifti
     cfg, ckpt = trained
     img, _ = volumes()
     save(tmp_path / 'new' / 'a.nii.gz', img)
@@ -255,8 +255,8 @@ def test_infer_largest_and_anchored_components(tmp_path, trained, capsys,
                                                tiny_model):
     """--largest-cc / --anchored-cc write the plain prediction post-processed
     as the evaluation does; --anchored-cc needs the config's anchors."""
-    from elseg.apis.inference import inference_volume, slices_to_nifti
-    from elseg.datasets.converters.nifti_folder import normalise, read_axial
+    from elseg.apis.inference import inference_volume
+    from elseg.utils.volume import normalise, read_axial, slices_to_nifti
     from elseg.utils.components import (keep_anchored_components,
                                         keep_largest_component)
     cfg, ckpt = trained

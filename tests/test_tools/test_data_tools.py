@@ -63,8 +63,8 @@ def test_convert_tools(tmp_path, capsys):
 
 def test_infer_writes_nifti_with_input_geometry(tmp_path, capsys,
                                                 tiny_model, tiny_model_cfg):
-    from elseg.apis.inference import (inference_volume, nifti_to_slices,
-                                      scale_volume)
+    from elseg.apis.inference import inference_volume
+    from elseg.utils.volume import nifti_to_slices, scale_volume
     cfg = tmp_path / 'tiny.py'
     cfg.write_text(
         "default_scope = 'mmseg'\n"

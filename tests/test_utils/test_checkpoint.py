@@ -10,8 +10,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import _load_checkpoint, save_checkpoint
 
 import elseg  # noqa: F401  (installs the safe globals and the atomic backend)
-from elseg.utils.checkpoint import (AtomicLocalBackend, atomic_write_bytes,
-                                    check_checkpoint_file,
+from elseg.utils.checkpoint import (AtomicLocalBackend, check_checkpoint_file,
                                     describe_non_checkpoint)
 
 
@@ -74,20 +73,6 @@ def test_local_backend_is_atomic(tmp_path):
     assert target.read_bytes() == b'abc'
     # no temporary file is left behind
     assert os.listdir(target.parent) == ['x.bin']
-
-
-def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
-    target = tmp_path / 'ckpt.pth'
-    atomic_write_bytes(b'old', target)
-
-    def boom(fd):
-        raise OSError('disk full')
-
-    monkeypatch.setattr(os, 'fsync', boom)
-    with pytest.raises(OSError, match='disk full'):
-        atomic_write_bytes(b'new-but-truncated', target)
-    assert target.read_bytes() == b'old'
-    assert os.listdir(tmp_path) == ['ckpt.pth']
 
 
 def _zip_without_data_pkl(path):

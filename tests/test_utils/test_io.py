@@ -1,11 +1,14 @@
 """elseg.utils.io: atomic writes, checked reads, NIfTI round trip."""
+import os
+
 import nibabel as nib
 import numpy as np
 import pytest
 
-from elseg.utils.io import (atomic_save_h5, atomic_save_npz, load_nifti,
-                            nifti_spacing_zyx, read_h5_array, read_h5_attr,
-                            read_npz_array, save_nifti)
+from elseg.utils.io import (AtomicTextFile, atomic_save_h5, atomic_save_npz,
+                            atomic_write_bytes, load_nifti, nifti_spacing_zyx,
+                            read_h5_array, read_h5_attr, read_npz_array,
+                            remove_stale_temp_files, save_nifti)
 
 
 def test_atomic_npz_and_h5(tmp_path):
@@ -52,3 +55,42 @@ def test_unreadable_nifti(tmp_path):
         load_nifti(bad)
     with pytest.raises(FileNotFoundError, match='none.nii'):
         load_nifti(tmp_path / 'none.nii')
+
+
+def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / 'ckpt.pth'
+    atomic_write_bytes(b'old', target)
+
+    def boom(fd):
+        raise OSError('disk full')
+
+    monkeypatch.setattr(os, 'fsync', boom)
+    with pytest.raises(OSError, match='disk full'):
+        atomic_write_bytes(b'new-but-truncated', target)
+    assert target.read_bytes() == b'old'
+    assert os.listdir(tmp_path) == ['ckpt.pth']
+
+
+def test_remove_stale_temp_files(tmp_path):
+    stale = tmp_path / '.iter_4.pth.k2j3.tmp'
+    stale.write_bytes(b'partial')
+    keep = [tmp_path / 'iter_4.pth', tmp_path / 'notes.tmp']
+    for p in keep:
+        p.write_bytes(b'x')
+    assert remove_stale_temp_files(str(tmp_path)) == [str(stale)]
+    assert not stale.exists() and all(p.exists() for p in keep)
+
+
+def test_atomic_text_file_appears_only_when_closed_cleanly(tmp_path):
+    target = tmp_path / 'last_checkpoint'
+    with AtomicTextFile(str(target)) as f:
+        assert f.write('work/iter_8.pth') == 15
+        f.write('\n')
+        assert not target.exists()  # nothing on disk before the block ends
+    assert target.read_text() == 'work/iter_8.pth\n'
+    with pytest.raises(RuntimeError):
+        with AtomicTextFile(str(target)) as f:
+            f.write('half')
+            raise RuntimeError('killed')
+    assert target.read_text() == 'work/iter_8.pth\n'  # old content kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['last_checkpoint']

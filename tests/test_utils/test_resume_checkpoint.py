@@ -2,9 +2,7 @@
 import torch
 from mmengine.hooks import checkpoint_hook
 
-from elseg.utils.checkpoint import (find_resume_checkpoint,
-                                    remove_stale_temp_files,
-                                    setup_checkpoint_io)
+from elseg.utils.checkpoint import find_resume_checkpoint, setup_checkpoint_io
 
 
 def test_mmengine_writes_last_checkpoint_atomically(tmp_path):
@@ -54,13 +52,3 @@ def test_nothing_to_resume(tmp_path):
     (tmp_path / 'last_checkpoint').write_text('')
     path, notes = find_resume_checkpoint(str(tmp_path))
     assert path is None and 'from scratch' in notes[-1]
-
-
-def test_remove_stale_temp_files(tmp_path):
-    stale = tmp_path / '.iter_4.pth.k2j3.tmp'
-    stale.write_bytes(b'partial')
-    keep = [tmp_path / 'iter_4.pth', tmp_path / 'notes.tmp']
-    for p in keep:
-        p.write_bytes(b'x')
-    assert remove_stale_temp_files(str(tmp_path)) == [str(stale)]
-    assert not stale.exists() and all(p.exists() for p in keep)

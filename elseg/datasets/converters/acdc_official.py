@@ -36,8 +36,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from elseg.utils.checkpoint import atomic_write_bytes
-from elseg.utils.io import atomic_save_h5, load_nifti, nifti_spacing_zyx
+from elseg.utils.io import (atomic_save_h5, atomic_write_bytes, load_nifti,
+                            nifti_spacing_zyx)
+from elseg.utils.volume import scale_intensity
 
 
 def parse_info_cfg(path: str) -> Dict[str, str]:
@@ -77,20 +78,6 @@ def default_split(numbers: Iterable[int]) -> Dict[str, List[int]]:
                  'train')
         out[split].append(n)
     return out
-
-
-def scale_intensity(vol: np.ndarray,
-                    percentiles: Optional[Tuple[float, float]] = None
-                    ) -> np.ndarray:
-    """Min-max scale to [0, 1] float32 (optionally after percentile clip)."""
-    vol = vol.astype(np.float32)
-    if percentiles is not None:
-        lo, hi = np.percentile(vol, percentiles)
-        vol = np.clip(vol, lo, hi)
-    lo, hi = float(vol.min()), float(vol.max())
-    if hi <= lo:
-        return np.zeros_like(vol)
-    return (vol - lo) / (hi - lo)
 
 
 def load_frame(image_path: str, label_path: str, percentiles=None

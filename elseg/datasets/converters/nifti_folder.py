@@ -39,7 +39,7 @@ affine to RAS+ (no resampling, only axis permutations and flips, as nibabel's
 radiological display convention of the Synapse converter: row 0 anterior,
 column 0 the patient's right, slice 0 the most inferior. The spacing (z, y, x)
 in mm is taken from the affine and stored, so HD95 is reported in mm.
-:func:`elseg.apis.inference.slices_to_nifti` inverts this for predictions.
+:func:`elseg.utils.volume.slices_to_nifti` inverts this for predictions.
 
 Intensity normalisation (stored in ``dataset.json`` so that
 ``tools/infer.py`` repeats it on new volumes):
@@ -87,100 +87,21 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from elseg.utils.file_mode import chmod_as_created
-from elseg.utils.io import atomic_save_h5, load_nifti
+from elseg.utils.io import atomic_save_h5, atomic_write_bytes
+from elseg.utils.volume import (HU_WINDOW, ORIENTATION, PERCENTILES,
+                                normalisation_of, normalise, read_axial,
+                                source_slice)
+
+from ..exemplar import write_exemplar_file
 
 LAYOUTS = ('auto', 'folder', 'nnunet')
 SPLITS = ('train', 'val', 'test')
-PERCENTILES = (0.5, 99.5)
-HU_WINDOW = (-125.0, 275.0)
-ORIENTATION = 'ras_radiological'
 FORMAT = 'elseg-nifti-slices'
 #: ``classes`` argument: ``[(name, (source ids...)), ...]`` for ids 1..K-1.
 ClassSpec = Sequence[Tuple[str, Sequence[int]]]
 
 
 # ------------------------------------------------------------------ reading
-def read_axial(path: str, what: str = 'image'
-               ) -> Tuple[np.ndarray, Tuple[float, float, float], np.ndarray]:
-    """Read a 3D NIfTI as axial slices (see the module docstring).
-
-    Args:
-        path (str): ``.nii``/``.nii.gz`` file.
-        what (str): 'image' or 'label' (for the messages).
-
-    Returns:
-        tuple: ``(slices, spacing, affine)``: array ``(S, H, W)`` (image as
-        float32, label in its stored dtype), spacing (z, y, x) in mm and the
-        file's 4x4 affine.
-
-    Raises:
-        FileNotFoundError: The file does not exist.
-        ValueError: It is unreadable, or not a single-channel 3D volume.
-    """
-    import nibabel.orientations as nio
-
-    from elseg.apis.inference import nifti_to_slices
-    data, affine, _ = load_nifti(path)
-    while data.ndim > 3 and data.shape[-1] == 1:  # (X, Y, Z, 1)
-        data = data[..., 0]
-    if data.ndim != 3:
-        raise ValueError(
-            f'{path!r} is not a single-channel 3D volume: its {what} has '
-            f'shape {data.shape}. elseg segments 3D volumes with one channel;'
-            ' split a 4D/multi-channel file into one 3D file per channel (or '
-            'per time point) and convert the channel you want.')
-    if what == 'image':
-        data = data.astype(np.float32, copy=False)
-    ornt = nio.io_orientation(affine)
-    voxel = np.sqrt((affine[:3, :3]**2).sum(0))  # size along each file axis
-    ras = np.empty(3)
-    ras[ornt[:, 0].astype(int)] = voxel
-    slices = nifti_to_slices(data, affine, ORIENTATION)
-    return slices, (float(ras[2]), float(ras[1]), float(ras[0])), affine
-
-
-def normalise(volume: np.ndarray,
-              modality: str,
-              percentiles: Tuple[float, float] = PERCENTILES,
-              hu_window: Tuple[float, float] = HU_WINDOW) -> np.ndarray:
-    """Scale a volume's intensities to [0, 1] float32 (module docstring).
-
-    Args:
-        volume (np.ndarray): The raw intensities.
-        modality (str): 'CT' (HU window) or anything else (MRI: percentile
-            clip, then [0, 1]; a constant volume gives zeros).
-        percentiles (tuple): Low and high percentile for MRI.
-        hu_window (tuple): HU window for CT.
-
-    Returns:
-        np.ndarray: float32 array of the same shape in [0, 1].
-
-    Raises:
-        ValueError: Percentiles not ``0 <= low < high <= 100``.
-    """
-    from .synapse_raw import window_hu
-    if modality.upper() == 'CT':
-        return window_hu(volume, hu_window)
-    lo_p, hi_p = (float(p) for p in percentiles)
-    if not 0.0 <= lo_p < hi_p <= 100.0:
-        raise ValueError(f'percentiles must satisfy 0 <= low < high <= 100, '
-                         f'got {tuple(percentiles)}.')
-    vol = np.asarray(volume, dtype=np.float32)
-    lo, hi = (float(v) for v in np.percentile(vol, (lo_p, hi_p)))
-    if hi <= lo:
-        return np.zeros(vol.shape, np.float32)
-    return ((np.clip(vol, lo, hi) - lo) / (hi - lo)).astype(np.float32)
-
-
-def normalisation_of(modality: str,
-                     percentiles: Tuple[float, float] = PERCENTILES,
-                     hu_window: Tuple[float, float] = HU_WINDOW) -> dict:
-    """The normalisation record stored in ``dataset.json``."""
-    if modality.upper() == 'CT':
-        return dict(type='hu_window', window=[float(v) for v in hu_window])
-    return dict(type='percentile', percentiles=[float(p) for p in percentiles])
-
-
 def label_lut(classes: ClassSpec, other_ids_to_background: bool = False
               ) -> np.ndarray:
     """Lookup table source id -> output id (-1: not a class; 0..255 ids).
@@ -351,35 +272,6 @@ def annotated_slices(label: np.ndarray) -> List[int]:
                                             .any(axis=1))]
 
 
-def source_slice(affine: np.ndarray, n_slices: int, k: int) -> dict:
-    """Where axial slice ``k`` of :func:`read_axial` lies in the source file.
-
-    The converter's slice ids count from 1 at the most inferior slice
-    (``<case>_slice_<k + 1>``, as the SSL4MIS ACDC files do). A viewer numbers
-    the file's own voxel axis instead, which may run superior to inferior:
-    ITK-SNAP counts from 1, 3D Slicer's IJK coordinates from 0.
-
-    Args:
-        affine (np.ndarray): The file's 4x4 affine.
-        n_slices (int): Number of axial slices.
-        k (int): 0-based axial index, inferior to superior.
-
-    Returns:
-        dict: ``axis`` (the file's voxel axis, 'i', 'j' or 'k'), ``itk_snap``
-        (1-based) and ``slicer`` (0-based) slice numbers in the file.
-
-    Raises:
-        ValueError: ``k`` outside ``0..n_slices - 1``.
-    """
-    import nibabel.orientations as nio
-    if not 0 <= int(k) < int(n_slices):
-        raise ValueError(f'Axial index {k} is outside 0..{n_slices - 1}.')
-    ornt = nio.io_orientation(affine)
-    axis = int(np.flatnonzero(ornt[:, 0] == 2)[0])
-    index = int(n_slices) - 1 - int(k) if ornt[axis, 1] < 0 else int(k)
-    return dict(axis='ijk'[axis], itk_snap=index + 1, slicer=index)
-
-
 def _viewer_numbers(affine: np.ndarray, n_slices: int,
                     ks: Sequence[int]) -> str:
     """``'ITK-SNAP slice(s) [6] (3D Slicer K [5])'`` for messages."""
@@ -541,7 +433,6 @@ def _write_all(src: str, out: str, layout: str, modality: str,
                names: List[str], lut: np.ndarray, cases: dict,
                split_of: Dict[str, str], exemplar_label: Optional[str],
                exemplar_case: Optional[str], percentiles, hu_window) -> dict:
-    from elseg.utils.checkpoint import atomic_write_bytes
     lists: Dict[str, List[str]] = {s: [] for s in SPLITS}
     slice_ids: List[str] = []
     info: Dict[str, dict] = {}
@@ -599,7 +490,6 @@ def _write_all(src: str, out: str, layout: str, modality: str,
                          'all' if slice_ids else 'none (evaluation only)'),
         cases=info)
     if exemplar is not None:
-        from elseg.datasets.exemplar import write_exemplar_file
         sid = f'{exemplar_case}_slice_{exemplar["index"] + 1}'
         meta['exemplar'] = dict(slice_id=sid, source=osp.abspath(
             exemplar_label), source_slice=exemplar['source_slice'])

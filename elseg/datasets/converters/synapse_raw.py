@@ -38,15 +38,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from elseg.utils.checkpoint import atomic_write_bytes
-from elseg.utils.io import (atomic_save_h5, atomic_save_npz, check_file_exists,
-                            nifti_spacing_zyx)
+from elseg.utils.io import (atomic_save_h5, atomic_save_npz, atomic_write_bytes,
+                            check_file_exists, nifti_spacing_zyx)
+from elseg.utils.volume import HU_WINDOW, window_hu
 
 #: TransUNet's 12 test cases; the other 18 of the 30 training scans train.
 TEST_CASES = (8, 22, 38, 36, 32, 2, 29, 3, 1, 4, 25, 35)
 #: Raw Synapse id -> 8-organ id (TransUNet order).
 RAW_TO_ORGAN = {8: 1, 4: 2, 3: 3, 2: 4, 6: 5, 11: 6, 1: 7, 7: 8}
-HU_WINDOW = (-125.0, 275.0)
 
 
 def remap_labels(raw: np.ndarray) -> np.ndarray:
@@ -59,16 +58,6 @@ def remap_labels(raw: np.ndarray) -> np.ndarray:
         raise ValueError(f'Raw label values [{raw.min()}, {raw.max()}] are '
                          'outside the Synapse ids 0..13.')
     return lut[raw]
-
-
-def window_hu(volume: np.ndarray,
-              window: Tuple[float, float] = HU_WINDOW) -> np.ndarray:
-    """Clip HU to ``window`` and scale to [0, 1] float32."""
-    lo, hi = window
-    if hi <= lo:
-        raise ValueError(f'HU window must have low < high, got {window}.')
-    return ((np.clip(volume.astype(np.float32), lo, hi) - lo) /
-            (hi - lo)).astype(np.float32)
 
 
 def load_case(image_path: str, label_path: Optional[str]

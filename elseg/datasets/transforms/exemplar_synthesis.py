@@ -52,6 +52,39 @@ def swap_pairs(seg: np.ndarray,
     return lut[seg]
 
 
+def check_flip_pairs(pairs: Optional[Sequence[Sequence[int]]]
+                     ) -> Optional[Tuple[Tuple[int, int], ...]]:
+    """Validate ``flip_pairs``: disjoint pairs of two organ class ids.
+
+    The laterality pairs of :class:`ExemplarSynthesis`, :class:`SegRotFlip`
+    and :class:`~elseg.engine.hooks.ExemplarTwoStageHook` (e.g. the left and
+    right kidney), whose labels a horizontal flip exchanges.
+
+    Args:
+        pairs (Sequence[Sequence[int]], optional): ``[(a, b), ...]`` class
+            ids in 1..254, each id in one pair at most.
+
+    Returns:
+        tuple[tuple[int, int], ...] | None: The pairs as int tuples, or None
+        when ``pairs`` is None.
+
+    Raises:
+        ValueError: A pair that does not hold two different organ class ids,
+            or an id in two pairs; the message names ``pairs``.
+    """
+    if pairs is None:
+        return None
+    out, seen = [], set()
+    for pair in pairs:
+        if len(pair) != 2 or any(int(c) <= 0 or int(c) > 254 for c in pair) \
+                or int(pair[0]) == int(pair[1]) or seen & set(pair):
+            raise ValueError('flip_pairs must hold disjoint pairs of two '
+                             f'different organ class ids, got {pairs!r}')
+        seen |= {int(pair[0]), int(pair[1])}
+        out.append((int(pair[0]), int(pair[1])))
+    return tuple(out)
+
+
 def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """2x3 matrix of ``outer(inner(p))``."""
     lin = outer[:, :2] @ inner[:, :2]
@@ -291,22 +324,7 @@ class ExemplarSynthesis(BaseTransform):
             'clip_range', clip_range))
         self.ignore_index = int(ignore_index)
         self.cavity_contraction = self._check_contraction(cavity_contraction)
-        self.flip_pairs = self._check_flip_pairs(flip_pairs)
-
-    @staticmethod
-    def _check_flip_pairs(pairs) -> Optional[Tuple[Tuple[int, int], ...]]:
-        """Validate ``flip_pairs``: disjoint pairs of two organ class ids."""
-        if pairs is None:
-            return None
-        out, seen = [], set()
-        for pair in pairs:
-            if len(pair) != 2 or any(int(c) <= 0 or int(c) > 254 for c in pair) \
-                    or int(pair[0]) == int(pair[1]) or seen & set(pair):
-                raise ValueError('flip_pairs must hold disjoint pairs of two '
-                                 f'different organ class ids, got {pairs!r}')
-            seen |= {int(pair[0]), int(pair[1])}
-            out.append((int(pair[0]), int(pair[1])))
-        return tuple(out)
+        self.flip_pairs = check_flip_pairs(flip_pairs)
 
     @staticmethod
     def _check_contraction(cfg: Optional[Dict]) -> Optional[Dict]:

@@ -9,7 +9,7 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmseg.registry import TRANSFORMS
 
-from .exemplar_synthesis import ExemplarSynthesis, swap_pairs
+from .exemplar_synthesis import check_flip_pairs, swap_pairs
 
 
 IGNORE_INDEX = 255
@@ -74,7 +74,7 @@ class SegRotFlip(BaseTransform):
         self.flip_prob = float(flip_prob)
         self.degree: Tuple[float, float] = (float(degree[0]), float(degree[1]))
         self.seg_border = int(seg_border)
-        self.flip_pairs = ExemplarSynthesis._check_flip_pairs(flip_pairs)
+        self.flip_pairs = check_flip_pairs(flip_pairs)
 
     @cache_randomness
     def _draw(self) -> Tuple[str, float, int, int]:

@@ -19,8 +19,11 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
-from ...datasets.transforms.exemplar_synthesis import ExemplarSynthesis
-from ...utils.checkpoint import atomic_write_bytes
+from ...apis.pseudo_label import (generate_pseudo_labels,
+                                  refine_pseudo_labels_lcc)
+from ...datasets.pseudo_labels import is_complete, write_complete_marker
+from ...datasets.transforms import check_flip_pairs
+from ...utils.io import atomic_write_bytes
 
 
 class _SkipFinishedIterations:
@@ -148,7 +151,7 @@ class ExemplarTwoStageHook(Hook):
         self.batch_size = int(batch_size)
         self.flip = bool(flip)
         # the check of the augmentations' flip_pairs (ESM, SegRotFlip)
-        self.flip_pairs = ExemplarSynthesis._check_flip_pairs(flip_pairs)
+        self.flip_pairs = check_flip_pairs(flip_pairs)
         self.reinit_stage2 = bool(reinit_stage2)
         self.largest_component = bool(largest_component)
         self.stage = 1
@@ -197,9 +200,6 @@ class ExemplarTwoStageHook(Hook):
             _SkipFinishedIterations(iterator, skip) if skip else iterator)
 
     def _pseudo_label(self, runner, round_iter: Optional[int] = None) -> None:
-        from ...apis.pseudo_label import (generate_pseudo_labels, is_complete,
-                                          refine_pseudo_labels_lcc,
-                                          write_complete_marker)
         dataset = self._dataset(runner)
         out_dir = self._out_dir(runner, round_iter)
         infos = dataset.unlabeled_infos

@@ -17,7 +17,8 @@ from mmengine.logging import MMLogger, print_log
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from elseg.utils.checkpoint import atomic_write_bytes
+from elseg.datasets.transforms.load_medical_slice import read_slice
+from elseg.utils.io import atomic_write_bytes, save_nifti
 from elseg.utils.components import (anchor_ids, check_anchor_names,
                                     keep_anchored_components,
                                     keep_largest_component)
@@ -258,7 +259,6 @@ class MedicalVolumeMetric(BaseMetric):
         spacing = tuple(float(s) for s in spacing) if spacing else None
         dices, hds = class_scores(pred, gt, num_classes, spacing)
         if self.save_nifti_dir is not None:
-            from elseg.utils.io import save_nifti
             sp = spacing or (1.0, 1.0, 1.0)
             save_nifti(
                 osp.join(self.save_nifti_dir, f'{vid}.nii.gz'),
@@ -274,7 +274,6 @@ class MedicalVolumeMetric(BaseMetric):
     def _write_overlays(self, vid: str, order: List[dict], pred: np.ndarray,
                         gt: np.ndarray) -> None:
         import cv2
-        from elseg.datasets.transforms.load_medical_slice import read_slice
         os.makedirs(self.overlay_dir, exist_ok=True)
         palette = (self.dataset_meta or {}).get('palette') or [
             [255, 0, 0], [0, 255, 0], [0, 0, 255]] * 100

@@ -3,9 +3,7 @@ slices (FixMatch, Sohn et al. NeurIPS 2020; UniMatch, Yang et al. CVPR 2023).
 """
 from __future__ import annotations
 
-import contextlib
-import copy
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -15,14 +13,13 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from ..utils.batch_views import StrongViewAugment, cutmix_boxes, mix_with_boxes
-from ..utils.batchnorm import frozen_batchnorm
-from ..utils.ema import ema_update_
 from ..utils.rampup import sigmoid_rampup
+from ..utils.teacher import (EMATeacherMixin, check_bn_stats,
+                             forward_labelled_first, split_streams,
+                             unlabeled_bn)
 from .exemplar_encoder_decoder import ExemplarEncoderDecoder
 
-UNLABELED = 'unlabeled'
 LOSS_TYPES = ('dice', 'ce', 'ce_dice')
-BN_STATS = ('batch', 'labeled')
 DICE_CLASSES = ('all', 'present')
 
 
@@ -120,7 +117,7 @@ class _DropoutHooks:
 
 
 @MODELS.register_module()
-class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
+class ConsistencyEncoderDecoder(EMATeacherMixin, ExemplarEncoderDecoder):
     """ELNet losses + weak-to-strong consistency on the unlabelled stream.
 
     The labelled side is :class:`ExemplarEncoderDecoder`'s (exemplar,
@@ -158,9 +155,9 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
     the labelled streams (exemplar, synthetic) do; the unlabelled samples
     (their weak view, pseudo-labelled or not, the strong views and the
     feature-perturbation stream) are forwarded with the running statistics
-    (:func:`frozen_batchnorm`), gradients flowing through them. The reason:
-    with one labelled slice, unlabelled slices in the batch statistics
-    collapsed the MLDS mean teacher even at consistency weight 0
+    (:func:`~elseg.models.utils.frozen_batchnorm`), gradients flowing through
+    them. The reason: with one labelled slice, unlabelled slices in the batch
+    statistics collapsed the MLDS mean teacher even at consistency weight 0
     (docs/mlds_investigation.md).
 
     Works with any backbone/decode head that :class:`ExemplarEncoderDecoder`
@@ -203,10 +200,7 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
     def __init__(self, consistency: Optional[dict] = None,
                  bn_stats: str = 'batch', **kwargs) -> None:
         super().__init__(**kwargs)
-        if bn_stats not in BN_STATS:
-            raise ValueError(f'bn_stats must be one of {BN_STATS}, got '
-                             f'{bn_stats!r}')
-        self.bn_stats = bn_stats
+        self.bn_stats = check_bn_stats(bn_stats)
         cfg = dict(self._DEFAULTS)
         unknown = set(consistency or {}) - set(cfg)
         if unknown:
@@ -262,11 +256,7 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             target.extend(named[n] for n in names)
         self.teacher: Optional[nn.ModuleDict] = None
         if ema is not None:
-            self.teacher = nn.ModuleDict({
-                name: copy.deepcopy(module)
-                for name, module in self._student_modules().items()
-            })
-            self.teacher.requires_grad_(False)
+            self.build_teacher()
         # first iteration with consistency (-1: not started); in checkpoints
         self.register_buffer('cons_start_iter', torch.tensor(-1))
         self._local_iter = 0
@@ -292,37 +282,6 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             return ['backbone.bottleneck'], None
         return None, None
 
-    def _student_modules(self) -> Dict[str, nn.Module]:
-        modules = dict(backbone=self.backbone, decode_head=self.decode_head)
-        if self.with_neck:
-            modules['neck'] = self.neck
-        return modules
-
-    def train(self, mode: bool = True) -> 'ConsistencyEncoderDecoder':
-        """Set the student's mode; an EMA teacher always stays in eval mode."""
-        super().train(mode)
-        if self.teacher is not None:
-            self.teacher.eval()
-        return self
-
-    @torch.no_grad()
-    def ema_update(self, momentum: float) -> None:
-        """``teacher = momentum * teacher + (1 - momentum) * student``.
-
-        Buffers (BN statistics) are copied from the student; ``momentum=0``
-        copies the student.
-
-        Args:
-            momentum (float): Teacher's share in [0, 1].
-
-        Raises:
-            ValueError: Without an EMA teacher, or on a bad momentum.
-        """
-        if self.teacher is None:
-            raise ValueError('ema_update needs consistency.ema_momentum set.')
-        for name, student in self._student_modules().items():
-            ema_update_(self.teacher[name], student, momentum)
-
     def _current_iter(self) -> int:
         """The runner's iteration (message hub), else a local counter."""
         try:
@@ -330,13 +289,6 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         except Exception:  # noqa: BLE001  (no message hub outside a runner)
             it = None
         return int(it) if it is not None else self._local_iter
-
-    def _teacher_logits(self, inputs: Tensor) -> Tensor:
-        with torch.no_grad():
-            x = self.teacher['backbone'](inputs)
-            if 'neck' in self.teacher:
-                x = self.teacher['neck'](x)
-            return self.teacher['decode_head'].forward(x)
 
     def _decode(self, inputs: Tensor, fp: bool = False) -> Tensor:
         """Student logits at input size, optionally feature-perturbed."""
@@ -403,13 +355,6 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         return views
 
     # ------------------------------------------------------------------- loss
-    def _unlabeled_bn(self):
-        """Context of every forward pass of unlabelled samples: frozen
-        BatchNorm with ``bn_stats='labeled'``, a no-op otherwise."""
-        if self.bn_stats == 'labeled':
-            return frozen_batchnorm(self)
-        return contextlib.nullcontext()
-
     def _split_forward(self, inputs: Tensor, data_samples
                        ) -> Tuple[Tensor, Tensor, List[int], dict]:
         """ELNet's losses with the unlabelled samples forwarded apart.
@@ -430,28 +375,24 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             in the order used, ``unl`` the positions of the unlabelled
             samples in it, and ELNet's loss dict.
         """
-        unl = [i for i, ds in enumerate(data_samples)
-               if ds.metainfo.get('stream') == UNLABELED]
+        lab, unl = split_streams(data_samples)
         if self.bn_stats == 'batch' or not unl:
             _, seg_logits, losses = self.elnet_losses(inputs, data_samples)
             return seg_logits, inputs, unl, losses
-        unl_set = set(unl)
-        lab = [i for i in range(len(data_samples)) if i not in unl_set]
+
+        def forward(x: Tensor) -> Tuple[List[Tensor], Tensor]:
+            feats = self.extract_feat(x)
+            return feats, self.decode_head.forward(feats)
+
+        parts = [p for p in forward_labelled_first(self, inputs, lab, unl,
+                                                   forward) if p is not None]
         order = lab + unl
         inputs = inputs[torch.as_tensor(order, device=inputs.device)]
         data_samples = [data_samples[i] for i in order]
-        feats, logits = [], []
-        if lab:
-            f = self.extract_feat(inputs[:len(lab)])
-            feats.append(f)
-            logits.append(self.decode_head.forward(f))
-        with self._unlabeled_bn():
-            f = self.extract_feat(inputs[len(lab):])
-            feats.append(f)
-            logits.append(self.decode_head.forward(f))
-        feats = [torch.cat(level) for level in zip(*feats)]
+        feats = [torch.cat(level) for level in zip(*(f for f, _ in parts))]
         _, seg_logits, losses = self.elnet_losses(
-            inputs, data_samples, feats=feats, seg_logits=torch.cat(logits))
+            inputs, data_samples, feats=feats,
+            seg_logits=torch.cat([logits for _, logits in parts]))
         return seg_logits, inputs, list(range(len(lab), len(order))), losses
 
     def loss(self, inputs: Tensor, data_samples) -> dict:
@@ -485,7 +426,7 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         x_u = inputs[idx]
         with torch.no_grad():
             if self.teacher is not None:
-                weak_logits = self._teacher_logits(x_u)
+                weak_logits = self.teacher_forward(x_u)
             else:
                 weak_logits = seg_logits[idx].detach()
             prob = self._to_input_size(weak_logits, x_u).softmax(dim=1)
@@ -496,7 +437,7 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
         views = self.strong_views(x_u, pseudo, conf)
         if views:
             imgs = torch.cat([v[0] for v in views])
-            with self._unlabeled_bn():
+            with unlabeled_bn(self, self.bn_stats):
                 logits = self._to_input_size(
                     self.decode_head.forward(self.extract_feat(imgs)), imgs)
             parts = []
@@ -507,7 +448,7 @@ class ConsistencyEncoderDecoder(ExemplarEncoderDecoder):
             losses['loss_cons_strong'] = weight * float(
                 self.cons['strong_weight']) * strong
         if self.cons['fp'] and float(self.cons['fp_weight']) > 0:
-            with self._unlabeled_bn():
+            with unlabeled_bn(self, self.bn_stats):
                 fp_logits = self._decode(x_u, fp=True)
             fp = self._unlabeled_loss(fp_logits, pseudo, conf >= thresh)
             losses['loss_cons_fp'] = weight * float(self.cons['fp_weight']) * fp

@@ -1,6 +1,5 @@
 """MeanTeacherEncoderDecoder: EMA teacher for MLDS's unlabelled images."""
-import copy
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -9,13 +8,11 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          SampleList, add_prefix)
-from torch import Tensor, nn
+from torch import Tensor
 
-from ..utils.batchnorm import frozen_batchnorm
-from ..utils.ema import ema_update_
 from ..utils.rampup import sigmoid_rampup
-
-UNLABELED = 'unlabeled'
+from ..utils.teacher import (EMATeacherMixin, check_bn_stats,
+                             forward_labelled_first, split_streams)
 
 
 def foreground_ratio(probs: Tensor) -> Tensor:
@@ -54,7 +51,7 @@ def foreground_ratio(probs: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class MeanTeacherEncoderDecoder(EncoderDecoder):
+class MeanTeacherEncoderDecoder(EMATeacherMixin, EncoderDecoder):
     """Encoder-decoder student with an EMA teacher (mean teacher).
 
     Mean teacher (Tarvainen & Valpola, NeurIPS 2017) as MLDS (Reiss et al.,
@@ -83,10 +80,12 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
     labelled samples are forwarded alone (BatchNorm statistics and running
     averages from them only, as an exemplar-only UNet), the unlabelled ones
     in a second student pass (full-resolution head only) with the running
-    statistics (:func:`frozen_batchnorm`), gradients flowing through both.
+    statistics (:func:`~elseg.models.utils.teacher.forward_labelled_first`),
+    gradients flowing through both.
 
-    The teacher (``self.teacher``: copies of backbone, neck and decode head)
-    has ``requires_grad=False``, always runs in eval mode and is updated by
+    The teacher (``self.teacher``: copies of backbone, neck and decode head,
+    :class:`~elseg.models.utils.teacher.EMATeacherMixin`) has
+    ``requires_grad=False``, always runs in eval mode and is updated by
     :meth:`momentum_update`, which :class:`MLDSMeanTeacherHook` calls after
     every training iteration (the hook also sets ``cur_iter`` and copies the
     student into the teacher before training from scratch). Without the hook
@@ -139,9 +138,7 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         if predict_with not in ('teacher', 'student'):
             raise ValueError(f"predict_with must be 'teacher' or 'student', "
                              f'got {predict_with!r}')
-        if bn_stats not in ('batch', 'labeled'):
-            raise ValueError(f"bn_stats must be 'batch' or 'labeled', got "
-                             f'{bn_stats!r}')
+        check_bn_stats(bn_stats)
         super().__init__(
             backbone=backbone,
             decode_head=decode_head,
@@ -158,32 +155,16 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         self.predict_with = predict_with
         self.bn_stats = bn_stats
         self.cur_iter = 0
-        self.teacher = nn.ModuleDict({
-            name: copy.deepcopy(module)
-            for name, module in self._student_modules().items()
-        })
-        self.teacher.requires_grad_(False)
-        self.teacher.eval()
+        self.build_teacher()
 
-    def _student_modules(self) -> Dict[str, nn.Module]:
-        modules = dict(backbone=self.backbone, decode_head=self.decode_head)
-        if self.with_neck:
-            modules['neck'] = self.neck
-        return modules
-
-    def train(self, mode: bool = True) -> 'MeanTeacherEncoderDecoder':
-        """Set the student's mode; the teacher always stays in eval mode."""
-        super().train(mode)
-        self.teacher.eval()
-        return self
-
-    @torch.no_grad()
     def momentum_update(self, momentum: float) -> None:
-        """EMA update ``teacher = momentum * teacher + (1 - momentum) * student``.
+        """The EMA update that :class:`MLDSMeanTeacherHook` calls.
 
-        Buffers (BN running statistics) are copied from the student.
-        ``momentum=0`` copies the student (this is the opposite convention
-        to mmdet's ``MeanTeacherHook``, whose momentum is the student's share).
+        ``teacher = momentum * teacher + (1 - momentum) * student``; buffers
+        (BN running statistics) are copied from the student. ``momentum=0``
+        copies the student (this is the opposite convention to mmdet's
+        ``MeanTeacherHook``, whose momentum is the student's share). See
+        :meth:`~elseg.models.utils.teacher.EMATeacherMixin.ema_update`.
 
         Args:
             momentum (float): Teacher's share in [0, 1].
@@ -191,16 +172,7 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         Raises:
             ValueError: If ``momentum`` is outside [0, 1].
         """
-        for name, student in self._student_modules().items():
-            ema_update_(self.teacher[name], student, momentum)
-
-    def teacher_forward(self, inputs: Tensor) -> Tensor:
-        """Teacher logits (no gradient, no noise) at the head's resolution."""
-        with torch.no_grad():
-            x = self.teacher['backbone'](inputs)
-            if 'neck' in self.teacher:
-                x = self.teacher['neck'](x)
-            return self.teacher['decode_head'].forward(x)
+        self.ema_update(momentum)
 
     def encode_decode(self, inputs: Tensor,
                       batch_img_metas: List[dict]) -> Tensor:
@@ -219,8 +191,8 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
 
         With ``bn_stats='labeled'`` the labelled samples are forwarded alone
         and the unlabelled ones with frozen BatchNorm
-        (:func:`frozen_batchnorm`), also in a batch without labelled
-        samples; otherwise the batch is forwarded at once and indexed.
+        (:func:`~elseg.models.utils.teacher.forward_labelled_first`), also in
+        a batch without labelled samples; otherwise the batch is forwarded at once and indexed.
 
         Args:
             inputs (Tensor): ``(N, C, H, W)`` images.
@@ -235,17 +207,20 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
         """
         head = self.decode_head
         with_deep = hasattr(head, 'forward_with_deep')
+        if self.bn_stats == 'labeled' and unl:
+
+            def labelled(x: Tensor) -> Tuple[List[Tensor], Any]:
+                feats = list(self.extract_feat(x))
+                return feats, (head.forward_with_deep(feats) if with_deep
+                               else head.forward(feats))
+
+            out_lab, unl_logits = forward_labelled_first(
+                self, inputs, lab, unl, labelled,
+                lambda x: head.forward(self.extract_feat(x)))
+            x_lab, seg = out_lab if out_lab is not None else ([], None)
+            return x_lab, seg, unl_logits
         lab_t = torch.as_tensor(lab, device=inputs.device, dtype=torch.long)
         unl_t = torch.as_tensor(unl, device=inputs.device, dtype=torch.long)
-        if self.bn_stats == 'labeled' and unl:
-            x_lab, seg = [], None
-            if lab:
-                x_lab = list(self.extract_feat(inputs[lab_t]))
-                seg = head.forward_with_deep(x_lab) if with_deep else \
-                    head.forward(x_lab)
-            with frozen_batchnorm(self):
-                unl_logits = head.forward(self.extract_feat(inputs[unl_t]))
-            return x_lab, seg, unl_logits
         x = self.extract_feat(inputs)
         if with_deep:
             logits, deep = head.forward_with_deep(x)
@@ -272,11 +247,7 @@ class MeanTeacherEncoderDecoder(EncoderDecoder):
             ``consistency_weight`` and, with unlabelled samples,
             ``teacher_fg_ratio``.
         """
-        unlabeled = [
-            s.metainfo.get('stream') == UNLABELED for s in data_samples
-        ]
-        lab = [i for i, u in enumerate(unlabeled) if not u]
-        unl = [i for i, u in enumerate(unlabeled) if u]
+        lab, unl = split_streams(data_samples)
         x_lab, seg, unl_logits = self._student_parts(inputs, lab, unl)
         head = self.decode_head
 

@@ -9,8 +9,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-from elseg.datasets.converters.nifti_folder import (convert_nifti, normalise,
-                                                    read_axial)
+from elseg.datasets.converters.nifti_folder import convert_nifti
 
 X, Y, Z = 6, 5, 4
 RAS = np.diag([0.8, 0.9, 3.0, 1.0])
@@ -45,29 +44,6 @@ def folder_case(root, cid, img, lab, affine=RAS):
 def expected_slices(arr):
     """(z, y, x) with row 0 anterior (max y) and column 0 patient right (max x)."""
     return arr[::-1, ::-1, :].transpose(2, 1, 0)
-
-
-def test_normalise_by_hand():
-    vol = np.arange(101, dtype=np.float32)
-    out = normalise(vol, 'MRI', (10, 90))  # percentiles 10 and 90 of 0..100
-    assert out[[0, 10, 50, 90, 100]] == pytest.approx([0, 0, 0.5, 1, 1])
-    ct = normalise(np.array([-1000., -125., 75., 275., 900.]), 'CT')
-    assert ct == pytest.approx([0, 0, 0.5, 1, 1])
-    assert not normalise(np.full(5, 3.0), 'MRI').any()  # constant -> zeros
-    with pytest.raises(ValueError, match=r'0 <= low < high <= 100'):
-        normalise(vol, 'MRI', (50, 50))
-
-
-def test_axis_order_gives_the_same_slices_and_spacing(tmp_path):
-    img, lab = scan()
-    save(tmp_path / 'a.nii.gz', img, RAS)
-    save(tmp_path / 'b.nii.gz', *permuted(img, RAS))
-    a, sp_a, _ = read_axial(str(tmp_path / 'a.nii.gz'))
-    b, sp_b, _ = read_axial(str(tmp_path / 'b.nii.gz'))
-    np.testing.assert_array_equal(a, expected_slices(img))
-    np.testing.assert_array_equal(b, a)
-    assert sp_a == pytest.approx((3.0, 0.9, 0.8))
-    assert sp_b == pytest.approx((3.0, 0.9, 0.8))
 
 
 def test_folder_layout(tmp_path):

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from elseg.datasets.transforms import check_flip_pairs
 from elseg.datasets.transforms.exemplar_synthesis import (ExemplarSynthesis,
                                                           swap_pairs)
 from elseg.datasets.transforms.seg_rot_flip import SegRotFlip
@@ -59,6 +60,18 @@ def test_flip_pairs_validated(bad):
         ExemplarSynthesis(flip_pairs=bad)
     with pytest.raises(ValueError, match='flip_pairs'):
         SegRotFlip(flip_pairs=bad)
+
+
+def test_check_flip_pairs_by_hand():
+    assert check_flip_pairs(None) is None
+    assert check_flip_pairs([]) == ()
+    # lists and numpy ids become int tuples, order kept
+    assert check_flip_pairs([[3, 2], (np.uint8(5), 4)]) == ((3, 2), (5, 4))
+    assert check_flip_pairs([(1, 254)]) == ((1, 254), )
+    for bad in ([(2, 2)], [(0, 1)], [(1, 255)], [(1, 2), (2, 3)], [(1, )],
+                [(1, 2, 3)]):
+        with pytest.raises(ValueError, match='flip_pairs.*got'):
+            check_flip_pairs(bad)
 
 
 def test_swap_pairs_by_hand():
