@@ -37,6 +37,9 @@ HISTORY_PATTERNS = {
 LINK = re.compile(r'!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)')
 TABLE_SEPARATOR = re.compile(r'^\|(\s*:?-{3,}:?\s*\|)+\s*$')
 DATASET_LABEL = re.compile(r'^\*\*([^*]+)\*\*')
+REPO_PATH = re.compile(
+    r'(?<![\w./-])(?:(?:configs|tools)/[\w./-]+\.(?:py|sh|yaml)'
+    r'|(?:elnet|baselines)/[\w./-]+\.py)(?![\w/])')
 PER_EXEMPLAR = re.compile(r'\*\*\d\.\d+\*\* (\(\d\.\d+(?:, \d\.\d+)+\))')
 
 
@@ -157,6 +160,28 @@ def anchors_of(text: str) -> List[str]:
     return anchors
 
 
+def repo_paths(text: str) -> List[str]:
+    """Config and tool files a text names, as paths from the repository root.
+
+    ``configs/...`` and ``tools/...`` paths are taken as they stand; the short
+    ``elnet/...`` and ``baselines/...`` of the results tables get ``configs/``
+    in front. A path inside a longer one (``work_dirs/configs/x.py``) is not
+    taken.
+
+    Args:
+        text (str): Markdown text.
+
+    Returns:
+        list[str]: the paths, in reading order.
+    """
+    paths = []
+    for m in REPO_PATH.finditer(text):
+        path = m.group(0)
+        paths.append(path if path.startswith(('configs/', 'tools/'))
+                     else 'configs/' + path)
+    return paths
+
+
 def guide_pages() -> List[Path]:
     """README and the docs pages that are not dated results pages."""
     pages = [README] + sorted(DOCS.glob('*.md')) + [RESULTS_INDEX]
@@ -248,6 +273,17 @@ def test_relative_links_by_hand():
         'docs/a.md', 'results/b.md', 'x/results.png', 'c.md']
 
 
+def test_repo_paths_by_hand():
+    text = ('python tools/train.py configs/elnet/acdc.py; `elnet/chaos_cpu.py` '
+            '+ `baselines/unet_bs_acdc_cpu.py`, suites in '
+            'configs/benchmarks/chaos_cpu.yaml, bash tools/install.sh; not '
+            'work_dirs/configs/x.py nor data/elnet/y.py nor configs/_base_/')
+    assert repo_paths(text) == [
+        'tools/train.py', 'configs/elnet/acdc.py', 'configs/elnet/chaos_cpu.py',
+        'configs/baselines/unet_bs_acdc_cpu.py',
+        'configs/benchmarks/chaos_cpu.yaml', 'tools/install.sh']
+
+
 @pytest.mark.parametrize('heading, anchor', [
     ('## Your own data', 'your-own-data'),
     ('## Train, test, infer', 'train-test-infer'),
@@ -291,6 +327,12 @@ def test_readme_numbers_come_from_results_pages():
     pages = ''.join(p.read_text(encoding='utf-8') for p in dated_pages())
     missing = [t for t in tuples if t not in pages]
     assert missing == []
+
+
+def test_readme_names_existing_configs_and_tools():
+    paths = repo_paths(README.read_text(encoding='utf-8'))
+    assert len(paths) >= 20
+    assert sorted({p for p in paths if not (ROOT / p).is_file()}) == []
 
 
 @pytest.mark.parametrize('page', guide_pages(),
