@@ -6,8 +6,8 @@ is predicted as is and flipped horizontally and vertically; ``SegTTAModel``
 un-flips the logits (``EncoderDecoder.postprocess_result`` reads the ``flip``
 meta keys), averages the softmax maps and takes the argmax. ELNet's training
 augmentation (ESM and the exemplar stream) includes flips, so the network has
-seen flipped anatomy. Not in the ELNet paper; measured as its own benchmark
-row (``configs/benchmarks/acdc_cpu.yaml``).
+seen flipped anatomy. Not in the ELNet paper; benchmark rows with ``--tta``
+are in ``configs/benchmarks/acdc_cpu.yaml``.
 """
 from __future__ import annotations
 

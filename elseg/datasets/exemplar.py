@@ -32,12 +32,10 @@ Rules:
   one of the best-scoring third of those volumes' slices. Better for
   abdominal stacks (CHAOS, Synapse), where the slices that show every organ
   lie at the kidneys, and the central ones among them often cut the liver or
-  spleen at its tip (seen on CHAOS: the ``central`` exemplar of seed 0
-  showed the liver at 19% of its largest cross-section, and ELNet then
-  scored liver Dice 0.07). An annotator
-  asked for a slice that shows every organ picks one where each organ is
-  clearly visible; this rule simulates that from the labels' areas only (no
-  evaluation result is used). Seed ``s`` takes the ``s``-th slice of a
+  spleen at its tip (CHAOS, ``docs/results/2026-11-30_chaos_cpu.md``). An
+  annotator asked for a slice that shows every organ picks one where each
+  organ is clearly visible; this rule simulates that from the labels' areas
+  only (no evaluation result is used). Seed ``s`` takes the ``s``-th slice of a
   fixed shuffled order of that best third, so seeds 0, 1, 2 give exemplars
   from three different volumes (the other rules draw independently per
   seed, and may repeat a slice).

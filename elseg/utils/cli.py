@@ -179,14 +179,13 @@ def setup_cpu_distributed(cfg: Config) -> Optional[str]:
 def flush_denormals() -> bool:
     """Flush denormal floats to zero on the CPU (``torch.set_flush_denormal``).
 
-    Measured here: an MT-UNet that had trained 750 iterations took 5.0-7.4 s
-    per forward/backward at batch 8 and 128x128 on one thread, 1.6-1.7 s with
-    denormals flushed (a fresh one: 1.5-1.6 s either way): its tiny weights and
-    attention values fall into the denormal range, where x86 arithmetic is
-    many times slower. Values below ~1e-38 become 0, which changes no result
-    that matters. Called by the tools before the first torch operation, so
-    the intra-op threads, which inherit the calling thread's floating-point
-    state when they are created, flush too.
+    A trained MT-UNet's tiny weights and attention values fall into the
+    denormal range, where x86 arithmetic is many times slower, so its training
+    steps slow down as it learns (``docs/results/2026-11-25_speed.md``).
+    Values below ~1e-38 become 0, which changes no result that matters.
+    Called by the tools before the first torch operation, so the intra-op
+    threads, which inherit the calling thread's floating-point state when
+    they are created, flush too.
 
     Returns:
         bool: Whether the CPU supports it (True on x86 with SSE3).

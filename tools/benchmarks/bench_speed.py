@@ -246,7 +246,7 @@ def bench_eval(cfg: Config, args: argparse.Namespace) -> dict:
     ELNet's model and mmseg's ``EncoderDecoder`` (same weights) evaluate the
     same volumes taking turns, volume by volume, the order alternating, so load
     changes during the measurement hit both alike (timed one after the other,
-    their ratio was load noise). Each turn is what tools/test.py does for one
+    their ratio follows the load). Each turn is what tools/test.py does for one
     volume: load its slices (dataloader, one process), segment them, score
     the volume (``MedicalVolumeMetric``). ``mDice`` is the mean of the
     per-volume scores.
