@@ -41,6 +41,11 @@ Rules:
   fixed shuffled order of that best third, so seeds 0, 1, 2 give exemplars
   from three different volumes (the other rules draw independently per
   seed, and may repeat a slice).
+* ``'suggested'``: the ``seed``-th slice of the label-free ranking of
+  :mod:`.slice_suggestion` (what ``tools/suggest_slices.py`` tells a user to
+  annotate). It reads the candidates' images only, never a label; in a
+  benchmark the suggested slice's label then stands in for the user's
+  annotation (training checks that it shows every class).
 """
 from __future__ import annotations
 
@@ -53,7 +58,7 @@ import numpy as np
 
 from elseg.utils.checkpoint import atomic_write_bytes
 
-RULES = ('random', 'central', 'largest_area', 'representative')
+RULES = ('random', 'central', 'largest_area', 'representative', 'suggested')
 
 
 def _slice_parts(slice_id: str) -> Tuple[str, Optional[int]]:
@@ -81,8 +86,9 @@ def select_exemplar(data_root: str,
         data_root (str): Dataset folder (SSL4MIS layout by default).
         split_list (str): List of candidate slice ids, relative to
             ``data_root`` or absolute. Defaults to 'train_slices.list'.
-        rule (str): 'random' (paper), 'central', 'largest_area' or
-            'representative'.
+        rule (str): 'random' (paper), 'central', 'largest_area',
+            'representative' or 'suggested' (label-free; ignores
+            ``num_classes`` and ``min_pixels``).
         seed (int): Seed of the random rules. Defaults to 0.
         num_classes (int): Classes including background; a candidate's label
             must contain all of 1..num_classes-1 (background is not required).
@@ -107,6 +113,9 @@ def select_exemplar(data_root: str,
         raise ValueError(f'num_classes must be >= 2, got {num_classes}.')
     if min_pixels < 1:
         raise ValueError(f'min_pixels must be >= 1, got {min_pixels}.')
+    if rule == 'suggested':
+        from .slice_suggestion import suggested_slice
+        return suggested_slice(data_root, seed, split_list, slice_dir, suffix)
     list_path = split_list if osp.isabs(split_list) else osp.join(
         data_root, split_list)
     if not osp.isfile(list_path):
