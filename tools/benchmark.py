@@ -45,6 +45,7 @@ from typing import List, Optional
 from elseg.benchmark import (KEEP_CONFIG_EXEMPLAR, BenchmarkOptions,
                              check_user_options, load_suites, parse_rows,
                              run_benchmark)
+from elseg.datasets.exemplar import RULES
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 DEFAULT_SUITES = osp.join(osp.dirname(TOOLS_DIR), 'configs', 'benchmarks',
@@ -65,8 +66,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='seeds = exemplar seeds (default: 0 1 2)')
     parser.add_argument(
         '--exemplar-rule', default='random',
-        choices=['random', 'central', 'largest_area', 'representative',
-                 KEEP_CONFIG_EXEMPLAR],
+        choices=[*RULES, KEEP_CONFIG_EXEMPLAR],
         help="exemplar rule of every run (seeded by the seed); 'config' keeps "
         "the config's exemplar (default: random, the paper's)")
     parser.add_argument('--results-dir',

@@ -67,9 +67,9 @@ def seed_options(cfg, seed: int, rule: str) -> List[str]:
     Args:
         cfg (mmengine.Config): The config (after the user's options).
         seed (int): The seed.
-        rule (str): Exemplar rule ('random', 'central', 'largest_area',
-            'representative'), or ``'config'`` to keep the config's
-            exemplar.
+        rule (str): Exemplar rule (one of
+            :data:`elseg.datasets.exemplar.RULES`), or ``'config'`` to keep
+            the config's exemplar.
 
     Returns:
         list[str]: ``randomness.seed=<seed>`` and, unless ``rule='config'``,

@@ -39,22 +39,25 @@ Rules:
   fixed shuffled order of that best third, so seeds 0, 1, 2 give exemplars
   from three different volumes (the other rules draw independently per
   seed, and may repeat a slice).
+* ``'suggested'``: the ``seed``-th slice of the label-free ranking of
+  :mod:`.slice_suggestion` (what ``tools/suggest_slices.py`` tells a user to
+  annotate). It reads the candidates' images only, never a label; in a
+  benchmark the suggested slice's label then stands in for the user's
+  annotation (training checks that it shows every class).
 """
 from __future__ import annotations
 
-import json
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from elseg.utils.io import atomic_write_bytes
-
+from .exemplar_file import read_exemplar_file, write_exemplar_file
 from .medical_slice_dataset import MedicalSliceDataset
+from .slice_suggestion import suggested_slice
 from .transforms.load_medical_slice import read_slice
 
-RULES = ('random', 'central', 'largest_area', 'representative')
+RULES = ('random', 'central', 'largest_area', 'representative', 'suggested')
 
 
 def _slice_parts(slice_id: str) -> Tuple[str, Optional[int]]:
@@ -80,8 +83,9 @@ def select_exemplar(data_root: str,
         data_root (str): Dataset folder (SSL4MIS layout by default).
         split_list (str): List of candidate slice ids, relative to
             ``data_root`` or absolute. Defaults to 'train_slices.list'.
-        rule (str): 'random' (paper), 'central', 'largest_area' or
-            'representative'.
+        rule (str): 'random' (paper), 'central', 'largest_area',
+            'representative' or 'suggested' (label-free; ignores
+            ``num_classes`` and ``min_pixels``).
         seed (int): Seed of the random rules. Defaults to 0.
         num_classes (int): Classes including background; a candidate's label
             must contain all of 1..num_classes-1 (background is not required).
@@ -106,6 +110,8 @@ def select_exemplar(data_root: str,
         raise ValueError(f'num_classes must be >= 2, got {num_classes}.')
     if min_pixels < 1:
         raise ValueError(f'min_pixels must be >= 1, got {min_pixels}.')
+    if rule == 'suggested':
+        return suggested_slice(data_root, seed, split_list, slice_dir, suffix)
     list_path = split_list if osp.isabs(split_list) else osp.join(
         data_root, split_list)
     if not osp.isfile(list_path):
@@ -201,51 +207,6 @@ def exemplar_selection_kwargs(exemplar: dict, dataset,
         if value is not None:
             kwargs.setdefault(key, value)
     return kwargs
-
-
-def write_exemplar_file(path: str,
-                        slice_id: str,
-                        rule: str,
-                        seed: int,
-                        **extra) -> None:
-    """Write the exemplar choice as JSON (atomically).
-
-    Args:
-        path (str): Destination, e.g. ``work_dirs/exemplar.json``.
-        slice_id (str): The chosen slice id.
-        rule (str): The rule that chose it.
-        seed (int): The seed used.
-        **extra: More JSON-serialisable fields (data_root, split_list...).
-    """
-    payload = dict(slice_id=slice_id, rule=rule, seed=seed, **extra)
-    atomic_write_bytes(json.dumps(payload, indent=2).encode(), path)
-
-
-def read_exemplar_file(path: str) -> dict:
-    """Read a file written by :func:`write_exemplar_file`.
-
-    Returns:
-        dict: At least ``slice_id``, ``rule`` and ``seed``.
-
-    Raises:
-        FileNotFoundError: The file does not exist.
-        ValueError: It is not JSON or lacks ``slice_id``.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'Exemplar file not found: {path!r}. Create it with '
-            'tools/select_exemplar.py --out ' + os.fspath(path))
-    try:
-        with open(path) as f:
-            payload = json.load(f)
-    except json.JSONDecodeError as err:
-        raise ValueError(f'Exemplar file {path!r} is not valid JSON: '
-                         f'{err}') from err
-    if not isinstance(payload, dict) or not isinstance(
-            payload.get('slice_id'), str):
-        raise ValueError(f'Exemplar file {path!r} has no string "slice_id" '
-                         f'(got {payload!r}).')
-    return payload
 
 
 __all__: Sequence[str] = [

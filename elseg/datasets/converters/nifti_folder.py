@@ -92,7 +92,7 @@ from elseg.utils.volume import (HU_WINDOW, ORIENTATION, PERCENTILES,
                                 normalisation_of, normalise, read_axial,
                                 source_slice)
 
-from ..exemplar import write_exemplar_file
+from ..exemplar_file import write_exemplar_file
 
 LAYOUTS = ('auto', 'folder', 'nnunet')
 SPLITS = ('train', 'val', 'test')
