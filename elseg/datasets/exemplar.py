@@ -44,6 +44,9 @@ Rules:
   annotate). It reads the candidates' images only, never a label; in a
   benchmark the suggested slice's label then stands in for the user's
   annotation (training checks that it shows every class).
+* ``'middle_third'``: label-free baseline, a random slice of the middle third
+  of a random training volume (reads the slice list only): what a user
+  without labels and without the suggestion might pick.
 """
 from __future__ import annotations
 
@@ -54,10 +57,11 @@ import numpy as np
 
 from .exemplar_file import read_exemplar_file, write_exemplar_file
 from .medical_slice_dataset import MedicalSliceDataset
-from .slice_suggestion import suggested_slice
+from .slice_suggestion import middle_third_slice, suggested_slice
 from .transforms.load_medical_slice import read_slice
 
-RULES = ('random', 'central', 'largest_area', 'representative', 'suggested')
+RULES = ('random', 'central', 'largest_area', 'representative', 'suggested',
+         'middle_third')
 
 
 def _slice_parts(slice_id: str) -> Tuple[str, Optional[int]]:
@@ -112,6 +116,8 @@ def select_exemplar(data_root: str,
         raise ValueError(f'min_pixels must be >= 1, got {min_pixels}.')
     if rule == 'suggested':
         return suggested_slice(data_root, seed, split_list, slice_dir, suffix)
+    if rule == 'middle_third':
+        return middle_third_slice(data_root, seed, split_list)
     list_path = split_list if osp.isabs(split_list) else osp.join(
         data_root, split_list)
     if not osp.isfile(list_path):

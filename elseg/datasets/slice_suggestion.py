@@ -543,6 +543,56 @@ def suggest_slices(data_root: str,
     return ranked
 
 
+def middle_third_slice(data_root: str,
+                       seed: int = 0,
+                       split_list: str = 'train_slices.list') -> str:
+    """The label-free baseline a user might follow without a suggestion.
+
+    A random training volume, then a random slice of the middle third of its
+    slices (by slice number), both drawn with ``numpy.random.default_rng(
+    seed)``. Reads only the slice list: no image, no label. Used as the
+    rule ``'middle_third'`` to measure what the suggestion is worth against
+    choosing by eye without labels.
+
+    Args:
+        data_root (str): Dataset folder.
+        seed (int): Seed of the draws (>= 0).
+        split_list (str): Slice ids, relative to ``data_root`` or absolute.
+
+    Returns:
+        str: The chosen slice id.
+
+    Raises:
+        FileNotFoundError: Missing list.
+        ValueError: A negative seed, an empty list, or an id without a slice
+            number.
+    """
+    if seed < 0:
+        raise ValueError(f'seed must be >= 0, got {seed}.')
+    list_path = split_list if osp.isabs(split_list) else osp.join(
+        data_root, split_list)
+    if not osp.isfile(list_path):
+        raise FileNotFoundError(f'Split list not found: {list_path!r}.')
+    with open(list_path) as f:
+        ids = sorted({line.strip() for line in f
+                      if line.strip() and not line.startswith('#')})
+    per_volume: Dict[str, List[Tuple[int, str]]] = {}
+    for sid in ids:
+        vid, num = _slice_parts(sid)
+        if num is None:
+            raise ValueError(f'Slice id {sid!r} of {list_path!r} has no slice '
+                             'number (<volume>_slice_<n>).')
+        per_volume.setdefault(vid, []).append((num, sid))
+    if not per_volume:
+        raise ValueError(f'No slice ids in {list_path!r}.')
+    rng = np.random.default_rng(seed)
+    vids = sorted(per_volume)
+    slices = sorted(per_volume[vids[int(rng.integers(len(vids)))]])
+    n = len(slices)
+    lo, hi = n // 3, max(n // 3 + 1, (2 * n + 2) // 3)  # [lo, hi): the middle
+    return slices[int(rng.integers(lo, hi))][1]
+
+
 def suggested_slice(data_root: str,
                     seed: int = 0,
                     split_list: str = 'train_slices.list',
@@ -667,5 +717,5 @@ __all__ = [
     'detect_layout', 'nifti_training_cases', 'nifti_volumes',
     'order_by_volume', 'percentile_ranks', 'rank_slices', 'slice_volumes',
     'suggest_slices', 'suggested_slice', 'thumbnails', 'tissue_fractions',
-    'write_sheet'
+    'middle_third_slice', 'write_sheet'
 ]

@@ -258,3 +258,24 @@ def test_check_suggestions_reports_missing_classes(two_volumes):
         RANKED[0]: []}
     with pytest.raises(ValueError, match='got 1'):
         ss.check_suggestions(str(two_volumes), RANKED[:1], 1)
+
+
+def test_middle_third_baseline_reads_the_list_only(tmp_path, monkeypatch):
+    """Volumes a (9 slices) and b (3 slices): the draw is a volume, then a
+    slice of its middle third (a: numbers 4-6; b: number 2), and no slice
+    file is opened (there are none)."""
+    (tmp_path / 'train_slices.list').write_text(''.join(
+        f'a_slice_{k}\n' for k in range(1, 10)) + ''.join(
+        f'b_slice_{k}\n' for k in range(1, 4)))
+    picks = {ss.middle_third_slice(str(tmp_path), seed) for seed in range(40)}
+    assert picks == {'a_slice_4', 'a_slice_5', 'a_slice_6', 'b_slice_2'}
+    # the same draw as numpy's, by hand for seed 0
+    rng = np.random.default_rng(0)
+    vol = 'ab'[int(rng.integers(2))]
+    lo, hi = (3, 6) if vol == 'a' else (1, 2)
+    expected = f'{vol}_slice_{int(rng.integers(lo, hi)) + 1}'
+    assert ss.middle_third_slice(str(tmp_path), 0) == expected
+    assert select_exemplar(str(tmp_path), rule='middle_third',
+                           seed=0) == expected
+    with pytest.raises(ValueError, match='seed must be >= 0'):
+        ss.middle_third_slice(str(tmp_path), -1)
