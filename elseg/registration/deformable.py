@@ -281,7 +281,8 @@ def register_pair(fixed: ArrayLike,
                   iterations: Union[int, Sequence[int], None] = None,
                   lr: float = 0.3,
                   window: int = 9,
-                  bending_weight: float = 50.0) -> RegistrationResult:
+                  bending_weight: float = 50.0,
+                  num_threads: Optional[int] = 1) -> RegistrationResult:
     """Register ``moving`` to ``fixed`` with a free-form deformation.
 
     At each pyramid level (coarsest first; each level halves the size) the
@@ -311,6 +312,11 @@ def register_pair(fixed: ArrayLike,
         bending_weight (float): Weight of the bending energy. Defaults to
             50 (the bending energy of a smooth field is small: its mean
             squared second differences).
+        num_threads (int, optional): torch's intra-op threads during the
+            call (restored afterwards); None keeps the current setting.
+            Defaults to 1: a 2D pair gains little from more threads and,
+            on cores shared with other processes, threads waiting on each
+            other slow every step down many times.
 
     Returns:
         RegistrationResult: The displacement on the fixed grid, the warped
@@ -352,11 +358,28 @@ def register_pair(fixed: ArrayLike,
         raise ValueError(f'window must be odd, got {window}.')
     if not bending_weight >= 0:
         raise ValueError(f'bending_weight must be >= 0, got {bending_weight!r}.')
+    if num_threads is not None:
+        num_threads = _check_positive_int('num_threads', num_threads)
     h, w = fix.shape
     if min(h, w) / 2**(levels - 1) < 8:
         raise ValueError(f'levels={levels} makes the coarsest level of a '
                          f'{h} x {w} image smaller than 8 pixels.')
 
+    previous_threads = torch.get_num_threads()
+    if num_threads is not None:
+        torch.set_num_threads(num_threads)
+    try:
+        return _register(fix, mov, grid_spacing, levels, iters, lr, window,
+                         bending_weight)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _register(fix: Tensor, mov: Tensor, grid_spacing: int, levels: int,
+              iters: Sequence[int], lr: float, window: int,
+              bending_weight: float) -> RegistrationResult:
+    """The optimisation of :func:`register_pair` (arguments checked)."""
+    h, w = fix.shape
     f0, m0 = _normalise(fix)[None, None], _normalise(mov)[None, None]
     ctrl: Optional[Tensor] = None
     for level in range(levels - 1, -1, -1):
@@ -379,7 +402,7 @@ def register_pair(fixed: ArrayLike,
         n_iter = iters[levels - 1 - level]
         # the step size decays linearly to a tenth, so the grid settles
         sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda i: 1.0 - 0.9 * i / max(n_iter, 1))
+            opt, lambda i, n=n_iter: 1.0 - 0.9 * i / max(n, 1))
         for _ in range(n_iter):
             opt.zero_grad()
             dense = F.interpolate(ctrl, size=(hl, wl), mode='bicubic',

@@ -129,14 +129,15 @@ def test_bad_arguments_name_the_value():
         warp_label(np.zeros((4, 4), np.uint8), np.zeros((2, 5, 4)))
 
 
-# the real pairs: (fixed slice, moving slice) of one training patient, ED
-# mid-ventricular slice carried to the ES frame at the same position and to
-# the next ED slice; bounds are the Dice measured with the defaults, minus
-# a small margin (copy = the unwarped ED label)
+# real pairs of training patients: the ED mid-ventricular slice carried to
+# the ES frame at the same position, and to the next ED slice. The numbers
+# are the mean Dice (RV, Myo, LV) measured with the defaults: copying the
+# moving label unchanged, and the registered label (held with a 0.02 margin)
 REAL_PAIRS = [
-    # fixed, moving, measured copy Dice, measured registered Dice
-    ('patient090_frame02_slice_5', 'patient090_frame01_slice_5', 0.62, 0.78),
-    ('patient090_frame01_slice_6', 'patient090_frame01_slice_5', 0.82, 0.90),
+    # fixed, moving, copy Dice, registered Dice
+    ('patient090_frame02_slice_4', 'patient090_frame01_slice_4', 0.621, 0.778),
+    ('patient090_frame01_slice_5', 'patient090_frame01_slice_4', 0.819, 0.899),
+    ('patient070_frame02_slice_4', 'patient070_frame01_slice_4', 0.509, 0.646),
 ]
 
 
