@@ -1,0 +1,131 @@
+"""Exemplar propagation in the training set: which slices it reaches, how
+they are served, and that no label but the exemplar's is read."""
+import numpy as np
+import pytest
+
+from elseg.datasets.exemplar_propagation import (diagnostic_propagation_dice,
+                                                 propagation_chains)
+from elseg.datasets.transforms.load_medical_slice import LoadMedicalSlice
+from tests.conftest import build_exemplar_dataset
+
+
+def test_chains_reach_neighbours_and_other_frames():
+    ids = [f'patient001_frame{f:02d}_slice_{s}' for f in (1, 2)
+           for s in range(1, 5)] + [
+        'patient010_frame02_slice_2',  # another subject with a prefix alike
+        'patient001_frame03_slice_1']  # a frame without slice 2
+    chains = propagation_chains(ids, 'patient001_frame01_slice_2',
+                                neighbours=2)
+    assert chains == [
+        ['patient001_frame01_slice_3', 'patient001_frame01_slice_4'],
+        ['patient001_frame01_slice_1'],
+        ['patient001_frame02_slice_2']]
+    assert propagation_chains(ids, 'patient001_frame02_slice_4', 1,
+                              other_frames=False) == [
+        ['patient001_frame02_slice_3']]
+    # a CT case id has no frames: neighbours only
+    assert propagation_chains(['case1_slice_1', 'case1_slice_2'],
+                              'case1_slice_1', 3) == [['case1_slice_2']]
+    with pytest.raises(ValueError, match="'scan7' is not of the form"):
+        propagation_chains(ids, 'scan7', 1)
+
+
+@pytest.fixture
+def opened_labels(monkeypatch):
+    """The label files LoadMedicalSlice opens, in order (a spy)."""
+    opened = []
+    original = LoadMedicalSlice.transform
+
+    def spy(self, results):
+        if self.load_label and results.get('seg_map_path') is not None:
+            opened.append(results['seg_map_path'])
+        return original(self, results)
+
+    monkeypatch.setattr(LoadMedicalSlice, 'transform', spy)
+    return opened
+
+
+def _build(root, **prop):
+    cfg = dict(neighbours=1, other_frames=True,
+               ratios=dict(stage1=1, stage2=2))
+    cfg.update(prop)
+    return build_exemplar_dataset(
+        root, exemplar='patient001_frame01_slice_3', propagation=cfg,
+        stream_ratios=dict(stage1=dict(exemplar=1, synthetic=1),
+                           stage2=dict(exemplar=1, unlabeled=1)))
+
+
+def test_propagated_slices_are_served_reading_no_other_label(
+        phantom_root, opened_labels, tmp_path):
+    ds = _build(phantom_root, esm_prob=1.0)
+    ex_path = ds.exemplar_info['img_path']
+    assert sorted(ds.propagated) == [
+        'patient001_frame01_slice_2', 'patient001_frame01_slice_4',
+        'patient001_frame02_slice_3']
+    assert ds.patterns[1] == ['exemplar', 'synthetic', 'propagated']
+    assert ds.patterns[2] == ['exemplar', 'unlabeled', 'propagated',
+                              'propagated']
+    for prop in ds.propagated.values():
+        assert 0 < prop.confidence <= 1
+        assert prop.steps == 1 and prop.source == ds.exemplar_id
+    np.random.seed(0)
+    seen = set()
+    for i in range(12):
+        out = ds[i]
+        stream = out['data_samples'].metainfo['stream']
+        gt = out['data_samples'].gt_sem_seg.data[0].numpy()
+        if ds.stream_of(i) == 'propagated':
+            assert stream == 'unlabeled'  # the pseudo-label path
+            assert set(np.unique(gt)) <= {0, 1, 2, 3, 255}
+            assert (gt != 255).mean() > 0.99  # the field hardly folds
+            seen.add(out['data_samples'].metainfo['img_path'])
+        if ds.stream_of(i) == 'synthetic':  # organs of a propagated slice
+            assert (gt > 0).any()
+    assert len(seen) >= 2
+    ds.set_stage(2, str(tmp_path))
+    for i in range(8):
+        ds[i]
+    assert opened_labels == [ex_path]
+
+
+def test_propagation_is_off_by_default_and_checks_its_keys(phantom_root):
+    ds = build_exemplar_dataset(phantom_root)
+    assert ds.propagated == {} and 'propagated' not in ds.patterns[1]
+    with pytest.raises(ValueError, match=r"Unknown propagation key\(s\) "
+                       r"\['neighbors'\]"):
+        _build(phantom_root, neighbors=2)
+    with pytest.raises(ValueError, match='esm_prob must be in'):
+        _build(phantom_root, esm_prob=2)
+
+
+def test_low_confidence_pixels_and_slices_are_dropped(phantom_root):
+    ds = _build(phantom_root, min_slice_confidence=0.0)
+    conf = sorted(p.confidence for p in ds.propagated.values())
+    mid = (conf[0] + conf[-1]) / 2
+    assert conf[0] < conf[-1]
+    # slices at or below the floor are left out
+    ds2 = _build(phantom_root, min_slice_confidence=mid)
+    assert sorted(ds2.propagated) == sorted(
+        k for k, p in ds.propagated.items() if p.confidence > mid)
+    # the dataset's pseudo-label threshold turns unsure pixels to ignore
+    ds.min_confidence = 1.01
+    _, _, label = ds._propagated_sample()
+    assert (label == 255).all()
+
+
+def test_diagnostic_dice_beats_copying_on_the_phantom(phantom_root):
+    """DIAGNOSTIC scores (true labels read here, in the test only)."""
+    ds = _build(phantom_root)
+
+    def true_label(info):
+        loaded = ds.loader(dict(info, seg_map_path=info['img_path']))
+        from elseg.datasets.exemplar_learning_dataset import _resize
+        return _resize(loaded['gt_seg_map'], ds.scale, True)
+
+    scores = diagnostic_propagation_dice(ds.propagated, ds.unlabeled_infos,
+                                         ds.exemplar_label, 4, true_label)
+    assert sorted(scores) == sorted(ds.propagated)
+    for sid, s in scores.items():
+        assert len(s['dice']) == 3
+        assert s['mean_dice'] >= s['copy_mean_dice'] - 0.02, sid
+        assert s['mean_dice'] > 0.6, sid
