@@ -129,3 +129,44 @@ def test_diagnostic_dice_beats_copying_on_the_phantom(phantom_root):
         assert len(s['dice']) == 3
         assert s['mean_dice'] >= s['copy_mean_dice'] - 0.02, sid
         assert s['mean_dice'] > 0.6, sid
+
+
+# patient090_frame01_slice_3 (one of the README's 'central' exemplars) at the
+# CPU recipes' 128 x 128: mean Dice (RV, Myo, LV) of each propagated label
+# measured with the defaults, against copying the exemplar's label unchanged
+ACDC_MEASURED = {
+    # slice: (steps, copy Dice, propagated Dice)
+    'patient090_frame01_slice_1': (2, 0.768, 0.738),  # the base: RV ends
+    'patient090_frame01_slice_2': (1, 0.874, 0.882),
+    'patient090_frame01_slice_4': (1, 0.743, 0.904),
+    'patient090_frame01_slice_5': (2, 0.688, 0.891),
+    'patient090_frame02_slice_3': (1, 0.594, 0.700),  # end-systole
+}
+
+
+def test_real_acdc_propagation_and_its_diagnostic(acdc_root, opened_labels):
+    from elseg.datasets import ExemplarLearningDataset
+    from elseg.datasets.exemplar_learning_dataset import _resize
+    ds = ExemplarLearningDataset(
+        dataset=dict(type='ACDCDataset', data_root=str(acdc_root),
+                     split_list='train_slices.list', mode='slices'),
+        exemplar='patient090_frame01_slice_3', scale=(128, 128),
+        num_classes=4, synthesis=dict(type='ExemplarSynthesis'),
+        propagation=dict(neighbours=2, other_frames=True))
+    assert opened_labels == [ds.exemplar_info['img_path']]
+    assert sorted(ds.propagated) == sorted(ACDC_MEASURED)
+
+    def true_label(info):  # DIAGNOSTIC: read here only to score
+        loaded = ds.loader(dict(info, seg_map_path=info['img_path']))
+        return _resize(loaded['gt_seg_map'], ds.scale, True)
+
+    scores = diagnostic_propagation_dice(ds.propagated, ds.unlabeled_infos,
+                                         ds.exemplar_label, 4, true_label)
+    for sid, (steps, copy, reg) in ACDC_MEASURED.items():
+        assert scores[sid]['steps'] == steps
+        assert scores[sid]['copy_mean_dice'] == pytest.approx(copy, abs=0.001)
+        assert scores[sid]['mean_dice'] >= reg - 0.02, sid
+        assert 0.7 < scores[sid]['confidence'] <= 1.0
+    # chained slices are trusted less than their first link
+    assert ds.propagated['patient090_frame01_slice_5'].confidence < \
+        ds.propagated['patient090_frame01_slice_4'].confidence
