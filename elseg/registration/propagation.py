@@ -5,7 +5,7 @@ Atlas-based segmentation's label propagation (e.g. Rohlfing et al.,
 2006): the labelled image is registered to an unlabelled one and its label
 warped along. Here the images are the other slices of the exemplar's scan,
 reached in chains (slice ``s + 2`` is registered from ``s + 1``, whose label
-was itself propagated), so each step bridges one slice gap. Only the
+is itself a propagated one), so each step bridges one slice gap. Only the
 exemplar's label is an input; the registration reads images only.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ class PropagatedLabel:
 
     Attributes:
         key (Hashable): The target image's key.
-        source (Hashable): The key of the image it was registered from.
+        source (Hashable): The key of the image it is registered from.
         steps (int): Registrations between the exemplar and this image.
         label (np.ndarray): ``(H, W)`` uint8 propagated label.
         confidence (float): Product of the step confidences along the
