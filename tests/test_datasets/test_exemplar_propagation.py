@@ -170,3 +170,36 @@ def test_real_acdc_propagation_and_its_diagnostic(acdc_root, opened_labels):
     # chained slices are trusted less than their first link
     assert ds.propagated['patient090_frame01_slice_5'].confidence < \
         ds.propagated['patient090_frame01_slice_4'].confidence
+
+
+def test_propagated_samples_reach_the_pseudo_label_loss(phantom_root):
+    """A propagated sample is supervised in stage 1 as a pseudo-labelled
+    slice: ``loss_seg_unlabeled`` = lambda_u x its cross-entropy."""
+    import copy
+
+    import torch
+    import torch.nn.functional as F
+    from mmseg.registry import MODELS
+
+    from tests.conftest import TINY_MODEL
+    ds = _build(phantom_root)
+    assert ds.patterns[1][2] == 'propagated'
+    np.random.seed(0)
+    samples = [ds[0], ds[2]]  # the exemplar, a propagated slice
+    inputs = torch.stack([s['inputs'].float() for s in samples])
+    data_samples = [s['data_samples'] for s in samples]
+    assert [d.metainfo['stream'] for d in data_samples] == [
+        'exemplar', 'unlabeled']
+    cfg = copy.deepcopy(TINY_MODEL)
+    cfg.update(type='ExemplarEncoderDecoder',
+               stream_weights=dict(unlabeled=0.5))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg).eval()
+    losses = model.loss(inputs, data_samples)
+    logits = model.decode_head.forward(model.extract_feat(inputs))
+    target = data_samples[1].gt_sem_seg.data.long()
+    ce = F.cross_entropy(logits[1:], target, ignore_index=255,
+                         reduction='none')
+    # mmseg's CrossEntropyLoss averages over every pixel (ignore counts 0)
+    assert losses['loss_seg_unlabeled'].item() == pytest.approx(
+        0.5 * ce.sum().item() / target.numel(), rel=1e-5)
