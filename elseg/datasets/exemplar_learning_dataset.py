@@ -211,7 +211,8 @@ class ExemplarLearningDataset:
         self._init_exemplar(exemplar)
         self.propagated: Dict[str, object] = {}
         self.propagated_images: Dict[str, np.ndarray] = {}
-        self.propagation = None
+        self.propagated_infos: Dict[str, dict] = {}
+        self.propagation: Optional[dict] = None
         if propagation is not None:
             self._init_propagation(dict(propagation))
 
@@ -387,7 +388,9 @@ class ExemplarLearningDataset:
         self.pseudo_label_dir = pseudo_label_dir
 
     def stream_of(self, idx: int) -> str:
-        """The stream that index ``idx`` yields in the current stage."""
+        """The stream that index ``idx`` yields in the current stage
+        (``'propagated'``: a propagated slice, served in the ``unlabeled``
+        stream)."""
         pattern = self.patterns[self.stage]
         stream = pattern[idx % len(pattern)]
         if stream == 'unlabeled' and not self.unlabeled_infos or (
