@@ -52,7 +52,11 @@ def test_acdc_config_builds_training_data(path):
     n = len(ds.patterns[1])
     streams = {ds[i]['data_samples'].metainfo['stream'] for i in range(n)}
     ratios = cfg.train_dataloader.dataset.stream_ratios.stage1
-    assert streams == {k for k, v in ratios.items() if v}
+    expected = {k for k, v in ratios.items() if v}
+    if cfg.train_dataloader.dataset.get('propagation'):
+        assert len(ds.propagated) > 0  # served in the pseudo-label stream
+        expected.add('unlabeled')
+    assert streams == expected
     ds.set_stage(2)
     sample = ds[len(ds.patterns[2]) - 1]
     assert sample['inputs'].shape[-2:] == tuple(ds.scale)

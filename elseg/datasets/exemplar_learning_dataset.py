@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -14,6 +14,7 @@ from mmseg.registry import DATASETS, TRANSFORMS
 
 from .exemplar import (exemplar_selection_kwargs, read_exemplar_file,
                        select_exemplar)
+from .exemplar_propagation import propagate_exemplar
 from .pseudo_labels import load_pseudo_label
 from .transforms.load_medical_slice import LoadMedicalSlice
 
@@ -117,6 +118,23 @@ class ExemplarLearningDataset:
             exemplar stream only, before ``pipeline`` (e.g.
             ``SegScaleIntensity``: the scale and intensity jitter that ESM
             gives the synthetic organs). Defaults to None.
+        propagation (dict, optional): Exemplar propagation (off when None,
+            the default): the exemplar's label is carried by deformable
+            registration to its neighbouring slices and to the same slice
+            of the subject's other frames (images only; see
+            :mod:`elseg.datasets.exemplar_propagation`). Each propagated
+            slice is served as a pseudo-labelled sample of the
+            ``unlabeled`` stream (weighted by its ``stream_weights`` entry,
+            lambda_u; pixels under ``min_confidence`` or where the field
+            folds are ignore), in ``ratios[stageN]`` extra slots of each
+            stage's stream pattern, drawn with probability proportional to
+            its confidence. Keys: ``neighbours`` (2), ``other_frames``
+            (True), ``registration`` (None: kwargs of
+            :func:`~elseg.registration.register_pair`), ``max_folding``
+            (0.02), ``min_slice_confidence`` (0: slices at or below it are
+            dropped), ``ratios`` (``dict(stage1=1, stage2=1)``) and
+            ``esm_prob`` (0: the probability that a synthetic sample takes
+            its organs from a propagated slice instead of the exemplar).
 
     Raises:
         ValueError: On unknown streams or backgrounds, a stage without any
@@ -137,7 +155,8 @@ class ExemplarLearningDataset:
                  min_confidence: float = 0.0,
                  length: int = 100000,
                  num_classes: Optional[int] = None,
-                 exemplar_pipeline: Optional[List[dict]] = None) -> None:
+                 exemplar_pipeline: Optional[List[dict]] = None,
+                 propagation: Optional[dict] = None) -> None:
         dataset = copy.deepcopy(dataset)
         if dataset.get('with_label', True):
             dataset['with_label'] = False  # no unlabelled slice may carry a label
@@ -194,6 +213,12 @@ class ExemplarLearningDataset:
             self.backgrounds[stage] = b
 
         self._init_exemplar(exemplar)
+        self.propagated: Dict[str, object] = {}
+        self.propagated_images: Dict[str, np.ndarray] = {}
+        self.propagated_infos: Dict[str, dict] = {}
+        self.propagation: Optional[dict] = None
+        if propagation is not None:
+            self._init_propagation(dict(propagation))
 
     # ------------------------------------------------------------------ setup
     def _init_exemplar(self, exemplar: Union[str, dict]) -> None:
@@ -239,6 +264,71 @@ class ExemplarLearningDataset:
         self.unlabeled_infos = [
             infos[i] for i in range(len(infos)) if i != match[0]
         ]
+
+    def _init_propagation(self, cfg: dict) -> None:
+        """Propagate the exemplar's label (images only) and add the
+        propagated slots to the stream patterns."""
+        import time
+
+        from mmengine.logging import print_log
+
+        defaults = dict(neighbours=2, other_frames=True, registration=None,
+                        max_folding=0.02, min_slice_confidence=0.0,
+                        ratios=dict(stage1=1, stage2=1), esm_prob=0.0)
+        bad = sorted(set(cfg) - set(defaults))
+        if bad:
+            raise ValueError(f'Unknown propagation key(s) {bad}; choose from '
+                             f'{sorted(defaults)}.')
+        cfg = dict(defaults, **cfg)
+        ratios = dict(cfg['ratios'])
+        if set(ratios) - {'stage1', 'stage2'} or any(
+                int(v) != v or v < 0 for v in ratios.values()):
+            raise ValueError(f'propagation ratios must map stage1/stage2 to '
+                             f'integers >= 0, got {cfg["ratios"]!r}.')
+        if not 0 <= float(cfg['esm_prob']) <= 1:
+            raise ValueError(f'propagation esm_prob must be in [0, 1], got '
+                             f'{cfg["esm_prob"]!r}.')
+        self.propagation = cfg
+        start = time.perf_counter()
+        by_id = {self._slice_id(i): i for i in self.unlabeled_infos}
+        images: Dict[str, np.ndarray] = {}
+
+        def load_image(info: dict) -> np.ndarray:
+            img = self._load_unlabeled(info, with_pseudo=False)['img']
+            images[self._slice_id(info)] = img
+            return img
+
+        found = propagate_exemplar(
+            self.unlabeled_infos, self.exemplar_id, self.exemplar_img,
+            self.exemplar_label, load_image, neighbours=cfg['neighbours'],
+            other_frames=cfg['other_frames'], num_classes=self.num_classes,
+            registration=cfg['registration'], max_folding=cfg['max_folding'])
+        floor = float(cfg['min_slice_confidence'])
+        self.propagated = {k: v for k, v in found.items()
+                           if v.confidence > max(floor, 0.0)}
+        self.propagated_images = {k: images[k] for k in self.propagated}
+        self.propagated_infos = {k: by_id[k] for k in self.propagated}
+        print_log(
+            f'Exemplar propagation from {self.exemplar_id}: '
+            f'{len(self.propagated)} of {len(found)} slices kept in '
+            f'{time.perf_counter() - start:.1f} s (' + ', '.join(
+                f'{k} {v.confidence:.2f}' for k, v in found.items()) + ')',
+            logger='current')
+        for stage in (1, 2):
+            self.patterns[stage] = self.patterns[stage] + ['propagated'] * int(
+                ratios.get(f'stage{stage}', 0))
+
+    def _propagated_sample(self) -> Tuple[str, np.ndarray, np.ndarray]:
+        """A propagated slice drawn by confidence: (id, image, label with
+        ignore where unsure)."""
+        ids = list(self.propagated)
+        conf = np.asarray([self.propagated[k].confidence for k in ids])
+        sid = ids[np.random.choice(len(ids), p=conf / conf.sum())]
+        prop = self.propagated[sid]
+        cmap = prop.confidence_map
+        label = np.where((cmap > 0) & (cmap >= self.min_confidence),
+                         prop.label, IGNORE_INDEX).astype(np.uint8)
+        return sid, self.propagated_images[sid], label
 
     def _check_num_classes(self, label: np.ndarray, exemplar_id: str,
                            path: str) -> None:
@@ -299,10 +389,13 @@ class ExemplarLearningDataset:
         self.pseudo_label_dir = pseudo_label_dir
 
     def stream_of(self, idx: int) -> str:
-        """The stream that index ``idx`` yields in the current stage."""
+        """The stream that index ``idx`` yields in the current stage
+        (``'propagated'``: a propagated slice, served in the ``unlabeled``
+        stream)."""
         pattern = self.patterns[self.stage]
         stream = pattern[idx % len(pattern)]
-        if stream == 'unlabeled' and not self.unlabeled_infos:
+        if stream == 'unlabeled' and not self.unlabeled_infos or (
+                stream == 'propagated' and not self.propagated):
             stream = 'exemplar'
         return stream
 
@@ -367,13 +460,26 @@ class ExemplarLearningDataset:
             results = self.exemplar_pipeline(results)
         elif stream == 'synthetic':
             results = self._base_results(stream)
+            src_img, src_label = self.exemplar_img, self.exemplar_label
+            if self.propagated and np.random.rand() < float(
+                    self.propagation['esm_prob']):
+                sid = list(self.propagated)[np.random.randint(
+                    len(self.propagated))]
+                src_img = self.propagated_images[sid]
+                src_label = self.propagated[sid].label
             results.update(
-                exemplar_img=self.exemplar_img,
-                exemplar_label=self.exemplar_label,
+                exemplar_img=src_img,
+                exemplar_label=src_label,
                 img=self._background())
             results = self.synthesis(results)
             results.pop('exemplar_img', None)
             results.pop('exemplar_label', None)
+        elif stream == 'propagated':  # pseudo-labelled by registration
+            sid, img, label = self._propagated_sample()
+            results = self._base_results('unlabeled',
+                                         self.propagated_infos[sid])
+            results['img'] = img.copy()
+            results['gt_seg_map'] = label
         else:
             n = len(self.unlabeled_infos)
             info = self.unlabeled_infos[(idx // len(self.patterns[self.stage]))
