@@ -60,7 +60,8 @@ def test_acdc_config_builds_training_data(path):
 
 def test_readme_cfg_options_backbone_example():
     """README's command-line backbone change builds and runs."""
-    cfg = Config.fromfile(str(CONFIG_DIR / 'elnet' / 'acdc_cpu.py'))
+    cfg = Config.fromfile(str(CONFIG_DIR / 'elnet' /
+                              'elnet_unet-b16_128x128_acdc_cpu.py'))
     cfg.merge_from_dict({
         'model.backbone.base_channels': 32,
         'model.decode_head.in_channels': 32,

@@ -7,8 +7,7 @@ hard-links a finished run of another folder into the new one when, and only
 when, it trained the same thing: the same seed, and the same merged config
 (the config file with every training ``--cfg-options`` of the run applied,
 the exemplar and schedule options included). Row names and config file names
-may differ (``configs/baselines/unet_bs_acdc_cpu.py`` and
-``configs/elnet/ablations/acdc_cpu_bs.py`` build the same training).
+may differ (a config and a copy under another name build the same training).
 
 The copy's ``result.json`` names its own row and folder and records where it
 came from (``reused_from``); checkpoints are hard links (no disk cost), or

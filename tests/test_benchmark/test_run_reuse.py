@@ -10,9 +10,9 @@ from elseg.benchmark.run_options import load_run_config
 from elseg.benchmark.run_reuse import (config_signature, find_reusable_run,
                                        link_run)
 
-BS = 'configs/elnet/ablations/acdc_cpu_bs.py'
+BS = 'tests/data/configs/unet_bs_copy.py'
 UNET_BS = 'configs/baselines/unet_bs_acdc_cpu.py'  # the same training
-ELNET = 'configs/elnet/acdc_cpu.py'
+ELNET = 'configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py'
 OPTS = ['train_cfg.max_iters=1000', 'randomness.seed=1',
         'train_dataloader.dataset.exemplar.rule=central',
         'train_dataloader.dataset.exemplar.seed=1']
@@ -61,9 +61,10 @@ def test_the_dumped_config_decides_not_the_file_as_it_reads_today(tmp_path):
     """A run trained before its config file was edited (or renamed) is
     compared through the config it dumped into its folder."""
     main = str(tmp_path / 'main')
-    # recorded as acdc_cpu.py, but its dump (what it trained) is the BS config
+    # recorded as the ELNet config, but its dump (what it trained) is the BS
+    # config
     run = _finished_run(main, 'old', ELNET, 1, OPTS)
-    load_run_config(BS, OPTS).dump(osp.join(run, 'acdc_cpu.py'))
+    load_run_config(BS, OPTS).dump(osp.join(run, osp.basename(ELNET)))
     assert find_reusable_run([main], 1, BS, OPTS, load_run_config) == run
     assert find_reusable_run([main], 1, ELNET, OPTS, load_run_config) is None
     # the config file is gone (renamed since): the dump still counts

@@ -305,4 +305,4 @@ def test_missing_config_is_one_line(tool, tmp_path):
     assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
     assert [ln for ln in proc.stderr.splitlines() if 'Error' in ln] == [
         "Error: config file 'configs/missing.py' does not exist; pass a "
-        'config .py file, e.g. configs/elnet/acdc_cpu.py.']
+        'config .py file, e.g. configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py.']

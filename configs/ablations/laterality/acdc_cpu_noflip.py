@@ -1,7 +1,7 @@
 # Laterality ablation on ACDC: no horizontal flips (ESM flip probability 0, SegRotFlip
 # rotations only), as the CHAOS configs. The RV lies on the left of the LV in every
 # short-axis slice (SSL4MIS orientation), so flips may hide a position cue here too.
-_base_ = ['../acdc_cpu.py']
+_base_ = ['../../elnet/elnet_unet-b16_128x128_acdc_cpu.py']
 train_dataloader = dict(dataset=dict(
     synthesis=dict(flip_prob=0.0),
     pipeline=[

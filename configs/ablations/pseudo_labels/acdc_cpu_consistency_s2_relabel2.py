@@ -1,5 +1,5 @@
-# Ablation of the re-labelling recipe: two rounds, at the thirds of stage 2
-# (2667 and 3333 of 4000) instead of one halfway. Stage 1 is the recipe's.
-_base_ = ['../acdc_cpu_consistency_s2_relabel.py']
-custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters={{_base_.stage1_iters}},
-                     relabel_iters=[2667, 3333])]
+# The ACDC recipe with two re-labelling rounds, at 2/3 and 5/6 of the schedule
+# (the thirds of stage 2), instead of one at 3/4. Stage 1 is the recipe's.
+_base_ = ['../../elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py']
+custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5,
+                     relabel_iters=[2 / 3, 5 / 6])]

@@ -1,5 +1,6 @@
-# ELNet CPU + systole synthesis (acdc_cpu_systole.py) with PCEM in stage 2 only:
-# the combination the CPU Table 4 points to (docs/results/, Table 4 on real ACDC: L_c in
-# stage 1 cost 0.06-0.08 mean DSC over 3 exemplars, L_c in stage 2 was neutral).
-_base_ = ['./acdc_cpu_systole.py']
+# ELNet CPU + systole synthesis (acdc_cpu_systole.py) with PCEM in stage 2 only: the
+# combination the CPU Table 4 points to (configs/ablations/paper_table4/).
+_base_ = ['../../elnet/elnet_unet-b16_128x128_acdc_cpu.py']
 model = dict(pcem_stages=(2, ))
+train_dataloader = dict(dataset=dict(synthesis=dict(
+    cavity_contraction=dict(cavity=3, wall=2, prob=0.5, keep_range=(0.3, 1.0)))))
