@@ -227,3 +227,75 @@ def test_rename_page_lists_every_pair():
     page = (REPO_ROOT / 'docs' / 'configs_renamed.md').read_text()
     for old, new in RENAMED.items():
         assert f'| `{old}` | `{new}` |' in page, old
+
+
+ABLATIONS = CONFIG_DIR / 'ablations'
+_LINK = re.compile(r'\[[^\]]*\]\(([^)#]+)(?:#[^)]*)?\)')
+
+
+def ablation_rows(readme: Path) -> List[Dict[str, str]]:
+    """The result table of an ablation folder's README.
+
+    Args:
+        readme (Path): ``configs/ablations/<question>/README.md``.
+
+    Returns:
+        list[dict]: One dict per table row: ``row``, ``config``, ``mdice``
+        (the cell's text) and ``page`` (the linked page, resolved; the row
+        above's for "same page"; '' for none).
+    """
+    rows, page = [], ''
+    for line in readme.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if not line.startswith('| ') or cells[0] == 'row' or len(cells) != 4:
+            continue
+        link = _LINK.search(cells[3])
+        if link:
+            page = str((readme.parent / link.group(1)).resolve())
+        elif not cells[3].startswith('same page'):
+            page = ''
+        rows.append(dict(row=cells[0], config=cells[1], mdice=cells[2],
+                         page=page))
+    return rows
+
+
+def test_ablation_readme_parser_by_hand(tmp_path):
+    (tmp_path / 'p.md').write_text('x')
+    readme = tmp_path / 'README.md'
+    readme.write_text(
+        '| row | config | mDice | page |\n|---|---|---:|---|\n'
+        '| a | `a.py` | 0.5 (0, 1) | [p](p.md#s) |\n'
+        '| b | `b.py` | 0.4 | same page |\n| c | `c.py` | - | |\n')
+    page = str((tmp_path / 'p.md').resolve())
+    assert ablation_rows(readme) == [
+        dict(row='a', config='`a.py`', mdice='0.5 (0, 1)', page=page),
+        dict(row='b', config='`b.py`', mdice='0.4', page=page),
+        dict(row='c', config='`c.py`', mdice='-', page='')]
+
+
+@pytest.mark.parametrize('folder', sorted(
+    p.name for p in ABLATIONS.iterdir() if p.is_dir() and p.name[0] != '_'))
+def test_ablation_readme_table(folder):
+    """Each ablation config is in its folder's table, with its recorded mDice.
+
+    A result is ``-`` (none recorded) or the mean DSC as the linked
+    docs/results page writes it.
+    """
+    readme = ABLATIONS / folder / 'README.md'
+    text = readme.read_text()
+    for cfg in (ABLATIONS / folder).glob('*.py'):
+        assert f'`{cfg.name}`' in text, (folder, cfg.name)
+    rows = ablation_rows(readme)
+    assert rows, readme
+    for row in rows:
+        for name in re.findall(r'`([^`]+\.py)`', row['config']):
+            assert ((readme.parent / name).is_file()
+                    or (REPO_ROOT / name).is_file()), (folder, name)
+        if row['mdice'] == '-':
+            continue
+        value = re.match(r'(\d\.\d{3})( \([0-9, ]+\))?$', row['mdice'])
+        assert value, (folder, row)
+        assert row['page'] and Path(row['page']).is_file(), (folder, row)
+        page = Path(row['page']).read_text()
+        assert re.search(rf'(?<![\d.]){re.escape(value.group(1))}(?!\d)',
+                         page), (folder, row['row'], value.group(1))
