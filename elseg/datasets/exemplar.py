@@ -52,6 +52,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from elseg.utils.checkpoint import atomic_write_bytes
+from elseg.utils.io import check_data_root
 
 RULES = ('random', 'central', 'largest_area', 'representative')
 
@@ -110,6 +111,8 @@ def select_exemplar(data_root: str,
     list_path = split_list if osp.isabs(split_list) else osp.join(
         data_root, split_list)
     if not osp.isfile(list_path):
+        if not osp.isabs(split_list):
+            check_data_root(data_root)
         raise FileNotFoundError(f'Split list not found: {list_path!r}.')
     with open(list_path) as f:
         ids = sorted({line.strip() for line in f if line.strip()})

@@ -6,12 +6,14 @@ __all__ = [
     'AtomicLocalBackend', 'atomic_write_bytes', 'check_checkpoint_file',
     'register_safe_globals', 'setup_checkpoint_io'
 ]
-from .io import (atomic_save_h5, atomic_save_npz, check_file_exists,  # noqa
+from .io import (atomic_save_h5, atomic_save_npz, check_data_root,  # noqa
+                 check_file_exists,
                  load_nifti, nifti_spacing_zyx, read_h5_array, read_h5_attr,
                  read_h5_shape, read_npz_array, save_nifti)
 
 __all__ += [
-    'atomic_save_h5', 'atomic_save_npz', 'check_file_exists', 'load_nifti',
+    'atomic_save_h5', 'atomic_save_npz', 'check_data_root',
+    'check_file_exists', 'load_nifti',
     'nifti_spacing_zyx', 'read_h5_array', 'read_h5_attr', 'read_h5_shape',
     'read_npz_array', 'save_nifti'
 ]
