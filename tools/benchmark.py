@@ -43,8 +43,8 @@ import sys
 from typing import List, Optional
 
 from elseg.benchmark import (KEEP_CONFIG_EXEMPLAR, BenchmarkOptions,
-                             check_user_options, load_suites, parse_rows,
-                             run_benchmark)
+                             check_data_roots, check_user_options,
+                             load_suites, parse_rows, run_benchmark)
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 DEFAULT_SUITES = osp.join(osp.dirname(TOOLS_DIR), 'configs', 'benchmarks',
@@ -137,6 +137,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         rows = suites[args.suite]
     else:
         rows = parse_rows(args.configs)
+    if not (args.dry_run or args.no_train):
+        try:  # a fresh clone has no data/<name>: say so before any run
+            check_data_roots(rows, args.cfg_options)
+        except FileNotFoundError as err:
+            raise SystemExit(f'Error: {err}') from None
     options = BenchmarkOptions(
         seeds=args.seeds,
         results_dir=args.results_dir or osp.join(

@@ -170,6 +170,48 @@ def load_run_config(config: str, options: Sequence[str]):
     return cfg
 
 
+def _data_roots(node: Any) -> List[str]:
+    """Every ``data_root`` value under a (nested) dataset config."""
+    if isinstance(node, dict):
+        found = [node['data_root']] if node.get('data_root') else []
+        return found + [r for k, v in node.items() if k != 'data_root'
+                        for r in _data_roots(v)]
+    if isinstance(node, (list, tuple)):
+        return [r for v in node for r in _data_roots(v)]
+    return []
+
+
+def check_data_roots(rows: Dict[str, Any], options: Sequence[str]) -> None:
+    """Check, before any run starts, that every training row finds its data.
+
+    Args:
+        rows (dict): Row name -> config path (evaluation-only rows, which
+            are dicts, are skipped).
+        options (Sequence[str]): The user's ``KEY=VALUE`` options (a
+            ``data_root`` given there counts).
+
+    Raises:
+        FileNotFoundError: A training data folder does not exist; the message
+            names the row and the fixes
+            (:func:`elseg.utils.io.check_data_root`).
+    """
+    from elseg.utils.io import check_data_root
+    checked = set()
+    for row, config in rows.items():
+        if not isinstance(config, str):
+            continue
+        cfg = load_run_config(config, options).to_dict()
+        for root in _data_roots(cfg.get('train_dataloader') or {}):
+            if root in checked:
+                continue
+            try:
+                check_data_root(root)
+            except FileNotFoundError as err:
+                raise FileNotFoundError(
+                    f'row {row!r} ({config}): {err}') from None
+            checked.add(root)
+
+
 def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
     """The exemplar slice a config trains on, chosen as the dataset does.
 

@@ -86,3 +86,21 @@ def test_resolve_exemplar_uses_the_dataset_class_count(monkeypatch, tmp_path):
     assert seen['num_classes'] == 5
     assert seen['split_list'] == 'train_slices.list'
     assert seen['rule'] == 'representative'
+
+
+def test_check_data_roots_before_any_run(tmp_path):
+    from elseg.benchmark.run_options import check_data_roots
+    from tests.conftest import write_tiny_elnet_config
+    missing = tmp_path / 'data' / 'ACDC'
+    cfg = str(write_tiny_elnet_config(tmp_path / 'c.py', missing))
+    rows = {'ELNet': cfg, 'ELNet+LCC': {'from': 'ELNet', 'test_args': []}}
+    with pytest.raises(FileNotFoundError) as err:
+        check_data_roots(rows, [])
+    assert str(err.value).startswith(f"row 'ELNet' ({cfg}): data folder "
+                                     f"'{missing}' does not exist")
+    # a data_root given as an option counts; evaluation-only rows train nothing
+    root = 'train_dataloader.dataset.dataset.data_root'
+    assert check_data_roots(rows, [f'{root}={tmp_path}']) is None
+    assert check_data_roots({'ELNet+LCC': rows['ELNet+LCC']}, []) is None
+    missing.mkdir(parents=True)
+    assert check_data_roots(rows, []) is None
