@@ -61,7 +61,7 @@ def parse_args() -> argparse.Namespace:
                         default='configs/ablations/consistency/acdc_cpu_consistency.py')
     parser.add_argument('--elnet-config',
                         default='configs/ablations/systole/acdc_cpu_systole_pcem_s2.py')
-    parser.add_argument('--data-root', default='../shared/data/ACDC')
+    parser.add_argument('--data-root', default='data/ACDC')
     parser.add_argument('--out', default='work_dirs/bench_consistency')
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--iters', type=int, default=20)

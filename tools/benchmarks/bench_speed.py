@@ -3,7 +3,7 @@
 Usage::
 
     python tools/benchmarks/bench_speed.py --out work_dirs/bench_speed
-        [--config configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py] [--data-root ../shared/data/ACDC]
+        [--config configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py] [--data-root data/ACDC]
         [--warmup 10] [--iters 30] [--data-samples 40] [--eval-volumes 2]
         [--threads N] [--cfg-options train_dataloader.batch_size=2]
 
