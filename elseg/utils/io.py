@@ -109,16 +109,18 @@ def check_data_root(data_root: Optional[PathLike]) -> None:
         return
     data_root = os.fspath(data_root)
     name = osp.basename(osp.normpath(data_root))
+    link = f'`mkdir -p data && ln -s /path/to/{name} data/{name}`'
+    if name == 'ACDC':  # the Makefile's target
+        link += ', or `make data/ACDC SHARED_DATA=/folder/holding/ACDC`'
     raise FileNotFoundError(
         f'data folder {data_root!r} does not exist (here: '
         f'{osp.abspath(data_root)!r}; a relative data_root is read from the '
         'current directory, the repository root for the tools). Put or link '
-        f'the dataset there (e.g. `mkdir -p data && ln -s /path/to/{name} '
-        f'data/{name}`, or `make data/{name} SHARED_DATA=/folder/holding/'
-        f'{name}`), or point the config at it with --cfg-options '
-        'train_dataloader.dataset.dataset.data_root=DIR '
+        f'the dataset there (e.g. {link}), or point the config at it with '
+        '--cfg-options train_dataloader.dataset.dataset.data_root=DIR '
         'val_dataloader.dataset.data_root=DIR '
-        'test_dataloader.dataset.data_root=DIR.')
+        'test_dataloader.dataset.data_root=DIR (tools/test.py: --data-root '
+        'DIR).')
 
 
 def read_h5_array(path: PathLike,
