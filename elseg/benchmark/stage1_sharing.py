@@ -23,8 +23,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 from elseg.utils.checkpoint import atomic_write_bytes
 from elseg.utils.schedule import resolve_iters
 from .run_folder import STAGE1_MARKER, has_checkpoint, write_json
-from .run_reuse import (finished_run_signature, finished_runs,
-                        link_or_copy, training_part)
+from .run_reuse import (comparable_part, finished_run_signature,
+                        finished_runs, link_or_copy)
 
 #: ``train_dataloader.dataset`` keys read only in stage 2.
 STAGE2_DATASET_KEYS = ('min_confidence', )
@@ -84,7 +84,7 @@ def stage1_signature(config: str, options: Sequence[str],
         cfg['model']['consistency'] = {
             k: consistency[k] for k in CONSISTENCY_STAGE1_KEYS
             if k in consistency}
-    return json.dumps(training_part(cfg), sort_keys=True, default=repr)
+    return json.dumps(comparable_part(cfg), sort_keys=True, default=repr)
 
 
 def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,

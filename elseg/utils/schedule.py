@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Optional, Union
+import re
+from typing import Any, Optional, Union
 
 IterValue = Union[int, float]
+#: Names of the iteration-valued options (``stage1_iters``, ``relabel_iters``,
+#: ``start_iter``, ``rampup_iters``, ``consistency_rampup``): a component's
+#: option named ``*_iter``, ``*_iters`` or ``*_rampup`` takes either form.
+ITER_OPTION = re.compile(r'_(?:iters?|rampup)$')
 
 
 def is_fraction(value: IterValue) -> bool:
@@ -103,3 +108,40 @@ def runner_max_iters() -> Optional[int]:
     except Exception:  # noqa: BLE001  (no message hub outside a runner)
         return None
     return int(value) if value is not None else None
+
+
+def resolve_shares(cfg: Any, max_iters: Optional[int] = None) -> Any:
+    """A config with every share of the schedule given in iterations.
+
+    Every float (or list of floats) at a key matching :data:`ITER_OPTION`
+    becomes iterations of ``max_iters``; ints and other keys stay. Configs
+    that train the same schedule then read the same whichever form they use
+    (``stage1_iters=0.5`` of 1000 and ``stage1_iters=500``).
+
+    Args:
+        cfg (dict | list | Any): A config as plain data (``Config.to_dict()``).
+        max_iters (int, optional): The schedule's length; default: the
+            config's ``train_cfg.max_iters``.
+
+    Returns:
+        A copy of ``cfg`` with the shares resolved.
+
+    Raises:
+        ValueError: A share is not in [0, 1], or there is no ``max_iters``
+            to resolve a share against (:func:`resolve_iters`).
+    """
+    if max_iters is None and isinstance(cfg, dict):
+        max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
+
+    def walk(node: Any, key: str = '') -> Any:
+        if isinstance(node, dict):
+            return {k: walk(v, str(k)) for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            out = [walk(v, key) for v in node]
+            return type(node)(out) if isinstance(node, tuple) else out
+        if (isinstance(node, float) and key != 'max_iters'
+                and ITER_OPTION.search(key)):
+            return resolve_iters(node, max_iters, key)
+        return node
+
+    return walk(cfg)

@@ -13,6 +13,7 @@ from elseg.benchmark.run_reuse import (config_signature, find_reusable_run,
 BS = 'tests/data/configs/unet_bs_copy.py'
 UNET_BS = 'configs/baselines/unet_bs_acdc_cpu.py'  # the same training
 ELNET = 'configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py'
+RECIPE = 'configs/elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py'
 OPTS = ['train_cfg.max_iters=1000', 'randomness.seed=1',
         'train_dataloader.dataset.exemplar.rule=central',
         'train_dataloader.dataset.exemplar.seed=1']
@@ -40,6 +41,31 @@ def test_signature_equal_for_the_same_training_only():
     assert config_signature(ELNET, OPTS, load_run_config) != sig
     other_seed = [o.replace('=1', '=2') for o in OPTS]
     assert config_signature(BS, other_seed, load_run_config) != sig
+
+
+def test_signature_reads_shares_and_linked_data_roots_as_one(tmp_path):
+    """A run dumped with iterations and a data path trains what a config
+    with shares and a link to that data trains."""
+    data = tmp_path / 'ACDC'
+    data.mkdir()
+    (tmp_path / 'data').mkdir()
+    (tmp_path / 'data' / 'ACDC').symlink_to(data)
+    root = 'train_dataloader.dataset.dataset.data_root'
+    hook = 'custom_hooks.0'
+    # the recipe: stage1_iters=0.5, relabel_iters=[0.75]; of 1000 iterations
+    # that is 500 and 750, as a run retrained by the benchmark before the
+    # shares dumped them
+    now = config_signature(RECIPE, OPTS + [
+        f'{root}={tmp_path}/data/ACDC'], load_run_config)
+    dumped = config_signature(RECIPE, OPTS + [
+        f'{root}={data}', f'{hook}.stage1_iters=500',
+        f'{hook}.relabel_iters=[750]'], load_run_config)
+    assert now == dumped
+    assert '"stage1_iters": 500' in now and '"relabel_iters": [750]' in now
+    assert config_signature(RECIPE, OPTS + [
+        f'{root}={data}', f'{hook}.stage1_iters=400'], load_run_config) != now
+    assert config_signature(RECIPE, OPTS + [
+        f'{root}={tmp_path}'], load_run_config) != now
 
 
 def test_find_matches_config_seed_options_and_status(tmp_path):

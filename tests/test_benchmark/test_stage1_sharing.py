@@ -44,6 +44,10 @@ def test_signature_ignores_stage2_options_only():
         'train_dataloader.dataset.stream_ratios.stage1.synthetic=5']) != base
     # a one-stage baseline has no stage 1 to share
     assert _sig(UNET_BS, _opts(1)[:1] + _opts(1)[2:]) is None
+    # the config's own share (0.5 of 1000) is the 500 iterations of a run
+    # dumped with stage1_iters=500
+    assert _sig(BEST, _opts(1)[:1] + _opts(1)[2:]) == base
+    assert _sig(BEST, _opts(1, stage1=0.4)) == _sig(BEST, _opts(1, stage1=400))
     assert stage1_iters_of(PL_LCC, _opts(1), load_run_config) == 500
     with pytest.raises(ValueError, match='no ExemplarTwoStageHook'):
         stage1_iters_of(UNET_BS, [], load_run_config)
