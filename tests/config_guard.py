@@ -2,11 +2,19 @@
 
 The merged-config guard (``tests/test_config_guard.py``) compares the configs
 of today with :data:`SNAPSHOT`, the training part of every config and every
-benchmark row written before the configs were reorganised: a config that was
-moved or renamed must still train what it trained. Regenerate the snapshot
-only when a change of what a config trains is intended::
+benchmark row of the tree before the configs moved (the tree
+docs/configs_renamed.md names): a moved or renamed config must still train
+what it trained. The snapshot is written from that tree, never from today's
+(whose paths and forms it checks)::
 
-    PYTHONPATH=$PWD python -m tests.config_guard --write
+    git archive <that tree> | tar -x -C /tmp/pre
+    cp tests/config_guard.py /tmp/pre/tests/
+    (cd /tmp/pre && PYTHONPATH=$PWD python -m tests.config_guard --write)
+    cp /tmp/pre/tests/data/config_snapshot.json.gz tests/data/
+
+A new form of the same training (a share of the schedule for an int, a
+component moved elsewhere) gets a rule in ``RULES`` of the guard; a config
+that trains otherwise on purpose is listed in its ``CHANGED``.
 
 Each entry holds the config as ``tools/train.py`` merges it (``native``) and
 as ``tools/benchmark.py --iters N`` rescales it (``iters<N>``, for each N of
