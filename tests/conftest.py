@@ -80,7 +80,8 @@ def tiny_model():
 
 def write_tiny_elnet_config(path: Path, data_root: Path, stage1_iters: int = 3,
                             max_iters: int = 6, extra: str = '') -> Path:
-    """Write a config: ELNet (acdc_cpu.py) shrunk to a 2-level UNet at 32x32.
+    """Write a config: ELNet (elnet_unet-b16_128x128_acdc_cpu.py), a 2-level UNet
+    at 32x32.
 
     Args:
         path (Path): Config file to write.
@@ -92,7 +93,7 @@ def write_tiny_elnet_config(path: Path, data_root: Path, stage1_iters: int = 3,
     Returns:
         Path: ``path``.
     """
-    base = REPO_ROOT / 'configs' / 'elnet' / 'acdc_cpu.py'
+    base = REPO_ROOT / 'configs' / 'elnet' / 'elnet_unet-b16_128x128_acdc_cpu.py'
     text = f'''
 _base_ = [{str(base)!r}]
 data_root = {str(data_root)!r}

@@ -21,8 +21,8 @@ Examples::
     python tools/benchmark.py --suite table4_loss --seeds 0 1 2
     python tools/benchmark.py --suite table4_transforms --seeds 0 1 2
     # any configs (row name = file stem, or NAME=PATH), shortened smoke run
-    python tools/benchmark.py BS=configs/elnet/ablations/acdc_cpu_bs.py \\
-        configs/elnet/acdc_cpu.py --seeds 0 --results-dir work_dirs/smoke \\
+    python tools/benchmark.py BS=configs/baselines/unet_bs_acdc_cpu.py \\
+        configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py --seeds 0 --results-dir work_dirs/smoke \\
         --cfg-options train_cfg.max_iters=20 custom_hooks.0.stage1_iters=10
     # two runs at a time (one thread each), every row retrained for 2000 iters
     python tools/benchmark.py --suite main --iters 2000 --jobs 2
@@ -43,8 +43,8 @@ import sys
 from typing import List, Optional
 
 from elseg.benchmark import (KEEP_CONFIG_EXEMPLAR, BenchmarkOptions,
-                             check_user_options, load_suites, parse_rows,
-                             run_benchmark)
+                             check_data_roots, check_user_options,
+                             load_suites, parse_rows, run_benchmark)
 from elseg.datasets.exemplar import RULES
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
@@ -137,6 +137,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         rows = suites[args.suite]
     else:
         rows = parse_rows(args.configs)
+    if not (args.dry_run or args.no_train):
+        try:  # a fresh clone has no data/<name>: say so before any run
+            check_data_roots(rows, args.cfg_options)
+        except FileNotFoundError as err:
+            raise SystemExit(f'Error: {err}') from None
     options = BenchmarkOptions(
         seeds=args.seeds,
         results_dir=args.results_dir or osp.join(

@@ -5,9 +5,9 @@ axis order). Intensities and orientation are prepared as the training data's
 converter did: for a config over NiftiSliceDataset (tools/convert_nifti.py:
 CHAOS, nnU-Net / MSD folders, your own volumes) they are read from the
 converted data_root's dataset.json. Examples:
-    python tools/infer.py configs/elnet/chaos_cpu.py work_dirs/x/iter_4000.pth \
+    python tools/infer.py configs/elnet/elnet_unet-b16_128x128_chaos_cpu.py work_dirs/x/iter_4000.pth \
         ../shared/data/CHAOS_T2/image_15.nii.gz --out preds/
-    python tools/infer.py configs/elnet/acdc_cpu.py work_dirs/x/iter_4000.pth \
+    python tools/infer.py configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py work_dirs/x/iter_4000.pth \
         patient101_frame01.nii.gz --out preds/ --anchored-cc
     python tools/infer.py CONFIG CKPT RawData/Testing/img --out preds \
         --preset synapse

@@ -9,7 +9,7 @@ tool is never part of training.
 
 Example:
     python tools/propagation_diagnostic.py \
-        configs/elnet/propagation/acdc_cpu_propagation_both.py \
+        configs/ablations/propagation/acdc_cpu_propagation_both.py \
         --exemplar patient091_frame01_slice_4 patient046_frame01_slice_6 \
         --out work_dirs/propagation_diagnostic.json
 """

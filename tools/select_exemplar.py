@@ -1,7 +1,7 @@
 """Choose the exemplar slice (the one labelled slice) and write it to a file.
 
 Example:
-    python tools/select_exemplar.py ../shared/data/ACDC --rule random --seed 0 \
+    python tools/select_exemplar.py data/ACDC --rule random --seed 0 \
         --out work_dirs/exemplar_seed0.json
 """
 import argparse

@@ -2,9 +2,9 @@
 
 Examples::
 
-    python tools/test.py configs/elnet/acdc_cpu.py work_dirs/acdc_cpu/iter_4000.pth
+    python tools/test.py configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py work_dirs/acdc_cpu/iter_4000.pth
     # another split list / data root of the same layout
-    python tools/test.py CONFIG CKPT --data-root ../shared/data/ACDC --split-list val.list
+    python tools/test.py CONFIG CKPT --data-root data/ACDC --split-list val.list
     # save predictions as NIfTI and overlay PNGs, keep the largest 3D component
     python tools/test.py CONFIG CKPT --save-nifti out/nii --show-dir out/png --largest-cc
     # ACDC: the same, except that the RV keeps its components against Myo/LV

@@ -2,8 +2,8 @@
 
 Example::
 
-    python tools/train.py configs/elnet/acdc_cpu.py
-    python tools/train.py configs/elnet/acdc_cpu.py --resume
+    python tools/train.py configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py
+    python tools/train.py configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py --resume
     python tools/train.py CONFIG --cfg-options train_cfg.max_iters=100
 """
 import argparse

@@ -1,6 +1,6 @@
-# MT-UNet "BS" baseline (Table 1) at a CPU width: MTUNet base 12 (2.8M params)
-# instead of the published 64 (79M), 128x128; exemplar only, rotation + flip.
-_base_ = ['../elnet/ablations/acdc_cpu_bs.py']
+# MT-UNet "BS" baseline (Table 1) at a CPU width: MTUNet base 12 instead of the
+# published 64, 128x128; exemplar only, rotation + flip.
+_base_ = ['./unet_bs_acdc_cpu.py']
 model = dict(
     backbone=dict(_delete_=True, type='MTUNet', in_channels=1, base_channels=12,
                   img_size=128),

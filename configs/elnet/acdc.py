@@ -1,17 +1,18 @@
 # ELNet on ACDC at the paper's settings (Sec. 4.1): MT-UNet, 224x224, Adam lr 1e-4
 # wd 1e-4, batch 12, tau 0.07. Stage 1 (N_s) then stage 2 (N_e) in one run.
-# λs, λc, λu and the stage lengths are not given by the paper: ours, see docs/configs.md.
+# λs, λc, λu and the stage lengths (half of max_iters each) are not given by the
+# paper: ours, see docs/configs.md.
 _base_ = [
     '../_base_/models/mt_unet_fcn.py', '../_base_/datasets/acdc_exemplar.py',
     '../_base_/schedules/adam_poly.py', '../_base_/default_runtime.py'
 ]
-stage1_iters, max_iters = 10000, 20000
+max_iters = 20000
 model = dict(
     type='ExemplarEncoderDecoder',
     stream_weights=dict(exemplar=1.0, synthetic=1.0, unlabeled=1.0),  # 1, λs, λu
     contrastive_loss=dict(type='PixelPrototypeContrastiveLoss', tau=0.07,
                           loss_weight=0.1),  # λc
     embed_index=0, pcem_stages=(1, 2))
-custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=stage1_iters)]
+custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5)]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = [dict(type='PolyLR', power=0.9, end=max_iters, by_epoch=False)]

@@ -1,11 +1,10 @@
 # README demo: ELNet (both stages) on the built-in cardiac phantom in a few minutes
-# on a laptop CPU: 64x64 input, 600 + 600 iterations.
+# on a laptop CPU: 64x64 input, 1200 iterations (half per stage).
 # Make the data first: python tools/make_phantom.py data/acdc_phantom
-_base_ = ['./acdc_cpu.py']
+_base_ = ['./elnet_unet-b16_128x128_acdc_cpu.py']
 data_root = 'data/acdc_phantom'
 crop_size = (64, 64)
-stage1_iters, max_iters = 600, 1200
-custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=stage1_iters)]
+max_iters = 1200
 train_dataloader = dict(dataset=dict(scale=crop_size,
                                      dataset=dict(data_root=data_root)))
 test_pipeline = [

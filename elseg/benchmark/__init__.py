@@ -27,8 +27,9 @@ from .report import (format_mean_std, mean_std, read_results, results_table,
 from .run import BenchmarkRun, settle_interrupted
 from .run_folder import (STAGE1_MARKER, STATUS_FAILED, STATUS_NOT_RUN,
                          STATUS_OK, final_checkpoint, has_checkpoint)
-from .run_options import (KEEP_CONFIG_EXEMPLAR, check_user_options,
-                          load_run_config, parse_cfg_options,
+from .run_options import (KEEP_CONFIG_EXEMPLAR, check_data_roots,
+                          check_user_options, load_run_config,
+                          parse_cfg_options,
                           resolve_exemplar, schedule_options, seed_options)
 from .run_reuse import (config_signature, find_reusable_run, finished_runs,
                         link_run)
@@ -41,7 +42,8 @@ from .train_log import train_log_stats
 __all__ = [
     'BenchmarkOptions', 'BenchmarkRun', 'KEEP_CONFIG_EXEMPLAR',
     'STAGE1_MARKER', 'STATUS_FAILED', 'STATUS_NOT_RUN', 'STATUS_OK',
-    'check_user_options', 'config_signature', 'describe_machine',
+    'check_data_roots', 'check_user_options', 'config_signature',
+    'describe_machine',
     'final_checkpoint', 'find_reusable_run', 'find_stage1_source',
     'finished_runs', 'format_mean_std', 'has_checkpoint', 'link_run',
     'load_run_config', 'load_suites', 'machine_info', 'mean_std',

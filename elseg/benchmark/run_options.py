@@ -97,13 +97,14 @@ def seed_options(cfg, seed: int, rule: str) -> List[str]:
 def schedule_options(cfg, iters: int) -> List[str]:
     """The ``--cfg-options`` that retrain a config for ``iters`` iterations.
 
-    Everything tied to the schedule's length scales with it, so a shorter
-    budget keeps the config's proportions: ``train_cfg.max_iters`` (and
-    ``val_interval``, capped), the ``begin``/``end`` of iteration-based
-    ``param_scheduler`` entries, ``stage1_iters`` and ``relabel_iters`` of an
-    ``ExemplarTwoStageHook`` (the stage switch stays at the same fraction), a
-    mean teacher's ``model.consistency_rampup``, ``start_iter`` and
-    ``rampup_iters`` of ``model.consistency`` and the checkpoint interval.
+    The schedule's own lengths scale with it, so a shorter budget keeps the
+    config's proportions: ``train_cfg.max_iters`` (and ``val_interval``,
+    capped), the ``begin``/``end`` of iteration-based ``param_scheduler``
+    entries and the checkpoint interval. The components' iteration-valued
+    options (``stage1_iters``, ``relabel_iters``, ``start_iter``,
+    ``rampup_iters``, ``consistency_rampup``) follow ``max_iters`` when the
+    config gives them as shares of the schedule (floats,
+    :mod:`elseg.utils.schedule`); iterations given as ints stay as they are.
 
     Args:
         cfg (mmengine.Config): The run's config (user options merged).
@@ -111,8 +112,8 @@ def schedule_options(cfg, iters: int) -> List[str]:
 
     Returns:
         list[str]: ``KEY=VALUE`` options (list entries addressed by index,
-        e.g. ``custom_hooks.0.stage1_iters=1000``, as mmengine's
-        ``--cfg-options`` accepts).
+        e.g. ``param_scheduler.0.end=1000``, as mmengine's ``--cfg-options``
+        accepts).
 
     Raises:
         ValueError: ``iters`` < 1, or a config without an iteration-based
@@ -146,22 +147,6 @@ def schedule_options(cfg, iters: int) -> List[str]:
         for key in ('begin', 'end'):
             if isinstance(sched.get(key), int) and sched[key] > 0:
                 opts.append(f'{prefix}.{key}={min(iters, scaled(sched[key]))}')
-    for i, hook in enumerate(cfg.get('custom_hooks') or []):
-        if isinstance(hook.get('stage1_iters'), int):
-            opts.append(f'custom_hooks.{i}.stage1_iters='
-                        f"{min(iters - 1, scaled(hook['stage1_iters']))}")
-        if hook.get('relabel_iters'):
-            rounds = ','.join(str(scaled(it)) for it in hook['relabel_iters'])
-            opts.append(f'custom_hooks.{i}.relabel_iters=[{rounds}]')
-    rampup = cfg.get('model', {}).get('consistency_rampup')
-    if isinstance(rampup, int) and rampup > 0:
-        opts.append(f'model.consistency_rampup={scaled(rampup)}')
-    consistency = cfg.get('model', {}).get('consistency') or {}
-    for key in ('start_iter', 'rampup_iters'):
-        value = consistency.get(key)
-        if isinstance(value, int) and value > 0:
-            opts.append(f'model.consistency.{key}='
-                        f'{min(iters - 1, scaled(value))}')
     ckpt = cfg.get('default_hooks', {}).get('checkpoint') or {}
     if isinstance(ckpt.get('interval'), int) and ckpt['interval'] > 0:
         opts.append('default_hooks.checkpoint.interval='
@@ -185,6 +170,48 @@ def load_run_config(config: str, options: Sequence[str]):
     if options:
         cfg.merge_from_dict(parse_cfg_options(options))
     return cfg
+
+
+def _data_roots(node: Any) -> List[str]:
+    """Every ``data_root`` value under a (nested) dataset config."""
+    if isinstance(node, dict):
+        found = [node['data_root']] if node.get('data_root') else []
+        return found + [r for k, v in node.items() if k != 'data_root'
+                        for r in _data_roots(v)]
+    if isinstance(node, (list, tuple)):
+        return [r for v in node for r in _data_roots(v)]
+    return []
+
+
+def check_data_roots(rows: Dict[str, Any], options: Sequence[str]) -> None:
+    """Check, before any run starts, that every training row finds its data.
+
+    Args:
+        rows (dict): Row name -> config path (evaluation-only rows, which
+            are dicts, are skipped).
+        options (Sequence[str]): The user's ``KEY=VALUE`` options (a
+            ``data_root`` given there counts).
+
+    Raises:
+        FileNotFoundError: A training data folder does not exist; the message
+            names the row and the fixes
+            (:func:`elseg.utils.io.check_data_root`).
+    """
+    from elseg.utils.io import check_data_root
+    checked = set()
+    for row, config in rows.items():
+        if not isinstance(config, str):
+            continue
+        cfg = load_run_config(config, options).to_dict()
+        for root in _data_roots(cfg.get('train_dataloader') or {}):
+            if root in checked:
+                continue
+            try:
+                check_data_root(root)
+            except FileNotFoundError as err:
+                raise FileNotFoundError(
+                    f'row {row!r} ({config}): {err}') from None
+            checked.add(root)
 
 
 def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:

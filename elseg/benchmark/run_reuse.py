@@ -7,8 +7,7 @@ hard-links a finished run of another folder into the new one when, and only
 when, it trained the same thing: the same seed, and the same merged config
 (the config file with every training ``--cfg-options`` of the run applied,
 the exemplar and schedule options included). Row names and config file names
-may differ (``configs/baselines/unet_bs_acdc_cpu.py`` and
-``configs/elnet/ablations/acdc_cpu_bs.py`` build the same training).
+may differ (a config and a copy under another name build the same training).
 
 The copy's ``result.json`` names its own row and folder and records where it
 came from (``reused_from``); checkpoints are hard links (no disk cost), or
@@ -25,6 +24,7 @@ import shutil
 from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
                     Tuple)
 
+from elseg.utils.schedule import resolve_shares
 from .run_folder import STATUS_OK, has_checkpoint, read_json, write_json
 
 
@@ -71,7 +71,37 @@ def config_signature(config: str, options: Sequence[str],
         out: they do not change what a run trains).
     """
     cfg = loader(config, options).to_dict()
-    return json.dumps(training_part(cfg), sort_keys=True, default=repr)
+    return json.dumps(comparable_part(cfg), sort_keys=True, default=repr)
+
+
+def _real_data_roots(node: Any) -> Any:
+    """Every ``data_root`` string of a config as its real path (a copy)."""
+    if isinstance(node, dict):
+        return {k: (osp.realpath(v) if k == 'data_root' and isinstance(v, str)
+                    and v else _real_data_roots(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_real_data_roots(v) for v in node]
+    return node
+
+
+def comparable_part(cfg: dict) -> dict:
+    """:func:`training_part` in one form, to compare what runs trained.
+
+    Shares of the schedule become iterations
+    (:func:`elseg.utils.schedule.resolve_shares`: a run dumped with
+    ``stage1_iters=500`` of 1000 compares equal to one with ``0.5``), and
+    each ``data_root`` its real path (``data/ACDC`` linked to a folder
+    compares equal to that folder's path).
+
+    Args:
+        cfg (dict): A merged config as a dict.
+
+    Returns:
+        dict: The training keys, normalised.
+    """
+    part = training_part(cfg)
+    max_iters = (part.get('train_cfg') or {}).get('max_iters')
+    return _real_data_roots(resolve_shares(part, max_iters))
 
 
 def training_part(cfg: dict) -> dict:

@@ -21,9 +21,10 @@ import os.path as osp
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from elseg.utils.io import atomic_write_bytes
+from elseg.utils.schedule import resolve_iters
 from .run_folder import STAGE1_MARKER, has_checkpoint, write_json
-from .run_reuse import (finished_run_signature, finished_runs,
-                        link_or_copy, training_part)
+from .run_reuse import (comparable_part, finished_run_signature,
+                        finished_runs, link_or_copy)
 
 #: ``train_dataloader.dataset`` keys read only in stage 2.
 STAGE2_DATASET_KEYS = ('min_confidence', )
@@ -83,7 +84,7 @@ def stage1_signature(config: str, options: Sequence[str],
         cfg['model']['consistency'] = {
             k: consistency[k] for k in CONSISTENCY_STAGE1_KEYS
             if k in consistency}
-    return json.dumps(training_part(cfg), sort_keys=True, default=repr)
+    return json.dumps(comparable_part(cfg), sort_keys=True, default=repr)
 
 
 def find_stage1_source(search_dirs: Sequence[str], seed: int, config: str,
@@ -171,13 +172,17 @@ def stage1_iters_of(config: str, options: Sequence[str],
         loader (Callable): Config loader (``load_run_config``).
 
     Returns:
-        int: Iterations of stage 1 after the options are merged.
+        int: Iterations of stage 1 after the options are merged (a share of
+        the schedule resolved against ``train_cfg.max_iters``).
 
     Raises:
         ValueError: The config has no ``ExemplarTwoStageHook``.
     """
-    hook = _two_stage_hook(loader(config, options).to_dict())
+    cfg = loader(config, options).to_dict()
+    hook = _two_stage_hook(cfg)
     if hook is None:
         raise ValueError(f'{config} has no ExemplarTwoStageHook: no stage 1 '
                          'to share')
-    return int(hook['stage1_iters'])
+    return resolve_iters(hook['stage1_iters'],
+                         (cfg.get('train_cfg') or {}).get('max_iters'),
+                         'stage1_iters')

@@ -29,7 +29,7 @@ class ACDCDataset(MedicalSliceDataset):
         **kwargs: See :class:`MedicalSliceDataset`.
 
     Example:
-        >>> ds = ACDCDataset(data_root='../shared/data/ACDC', mode='volumes',
+        >>> ds = ACDCDataset(data_root='data/ACDC', mode='volumes',
         ...                  pipeline=[dict(type='LoadMedicalSlice')])
     """
 

@@ -55,6 +55,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from elseg.utils.io import check_data_root
+
 from .exemplar_file import read_exemplar_file, write_exemplar_file
 from .medical_slice_dataset import MedicalSliceDataset
 from .slice_suggestion import middle_third_slice, suggested_slice
@@ -121,6 +123,8 @@ def select_exemplar(data_root: str,
     list_path = split_list if osp.isabs(split_list) else osp.join(
         data_root, split_list)
     if not osp.isfile(list_path):
+        if not osp.isabs(split_list):
+            check_data_root(data_root)
         raise FileNotFoundError(f'Split list not found: {list_path!r}.')
     with open(list_path) as f:
         ids = sorted({line.strip() for line in f if line.strip()})

@@ -10,7 +10,8 @@ import numpy as np
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from elseg.utils.io import check_file_exists, read_h5_attr, read_h5_shape
+from elseg.utils.io import (check_data_root, check_file_exists, read_h5_attr,
+                            read_h5_shape)
 
 _MODES = ('slices', 'volumes')
 
@@ -130,13 +131,21 @@ class MedicalSliceDataset(BaseSegDataset):
         return osp.join(self.data_root, path)
 
     def get_ids(self) -> List[str]:
-        """Ids of this split (from ``ids`` or the split list file)."""
+        """Ids of this split (from ``ids`` or the split list file).
+
+        Raises:
+            FileNotFoundError: The split list is missing (the message says
+                so for a missing ``data_root`` folder).
+            ValueError: The ids are empty.
+        """
         if self.ids is not None:
             out = [str(i).strip() for i in self.ids]
             source = 'ids'
         else:
-            path = check_file_exists(self._resolve(self.split_list),
-                                     'split list')
+            path = self._resolve(self.split_list)
+            if not osp.isfile(path) and not osp.isabs(self.split_list):
+                check_data_root(self.data_root)
+            path = check_file_exists(path, 'split list')
             with open(path) as f:
                 out = [line.strip() for line in f]
             source = path

@@ -6,14 +6,14 @@ __all__ = [
     'setup_checkpoint_io'
 ]
 from .io import (AtomicTextFile, atomic_save_h5, atomic_save_npz,  # noqa
-                 atomic_write_bytes, check_file_exists, load_nifti,
-                 nifti_spacing_zyx, read_h5_array, read_h5_attr,
+                 atomic_write_bytes, check_data_root, check_file_exists,
+                 load_nifti, nifti_spacing_zyx, read_h5_array, read_h5_attr,
                  read_h5_shape, read_npz_array, remove_stale_temp_files,
                  save_nifti)
 
 __all__ += [
     'AtomicTextFile', 'atomic_save_h5', 'atomic_save_npz',
-    'atomic_write_bytes', 'check_file_exists', 'load_nifti',
+    'atomic_write_bytes', 'check_data_root', 'check_file_exists', 'load_nifti',
     'nifti_spacing_zyx', 'read_h5_array', 'read_h5_attr', 'read_h5_shape',
     'read_npz_array', 'remove_stale_temp_files', 'save_nifti'
 ]

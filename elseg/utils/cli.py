@@ -122,7 +122,7 @@ def load_config(path: str) -> Config:
     if not os.path.isfile(path):
         what = 'is a directory' if os.path.isdir(path) else 'does not exist'
         message = (f'config file {path!r} {what}; pass a config .py file, '
-                   'e.g. configs/elnet/acdc_cpu.py.')
+                   'e.g. configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py.')
         if os.environ.get('ELSEG_DEBUG', '0') not in ('', '0'):
             raise FileNotFoundError(message)
         print(f'Error: {message}', file=sys.stderr)

@@ -164,6 +164,39 @@ def check_file_exists(path: PathLike, what: str = 'file') -> str:
     return path
 
 
+def check_data_root(data_root: Optional[PathLike]) -> None:
+    """Raise a clear error when a dataset folder does not exist.
+
+    The configs read each dataset from ``data/<name>`` relative to the
+    current directory (the repository root, where the tools run); a fresh
+    clone has no ``data/`` folder until the data are put or linked there.
+
+    Args:
+        data_root (str | Path, optional): The dataset folder (``None`` or
+            ``''``: nothing to check).
+
+    Raises:
+        FileNotFoundError: ``data_root`` is not a folder; the message names
+            it, its absolute path and the ways to provide the data.
+    """
+    if not data_root or osp.isdir(data_root):
+        return
+    data_root = os.fspath(data_root)
+    name = osp.basename(osp.normpath(data_root))
+    link = f'`mkdir -p data && ln -s /path/to/{name} data/{name}`'
+    if name == 'ACDC':  # the Makefile's target
+        link += ', or `make data/ACDC SHARED_DATA=/folder/holding/ACDC`'
+    raise FileNotFoundError(
+        f'data folder {data_root!r} does not exist (here: '
+        f'{osp.abspath(data_root)!r}; a relative data_root is read from the '
+        'current directory, the repository root for the tools). Put or link '
+        f'the dataset there (e.g. {link}), or point the config at it with '
+        '--cfg-options train_dataloader.dataset.dataset.data_root=DIR '
+        'val_dataloader.dataset.data_root=DIR '
+        'test_dataloader.dataset.data_root=DIR (tools/test.py: --data-root '
+        'DIR).')
+
+
 def read_h5_array(path: PathLike,
                   key: str,
                   index: Optional[int] = None) -> np.ndarray:

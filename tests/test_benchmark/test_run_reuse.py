@@ -10,9 +10,10 @@ from elseg.benchmark.run_options import load_run_config
 from elseg.benchmark.run_reuse import (config_signature, find_reusable_run,
                                        link_run)
 
-BS = 'configs/elnet/ablations/acdc_cpu_bs.py'
+BS = 'tests/data/configs/unet_bs_copy.py'
 UNET_BS = 'configs/baselines/unet_bs_acdc_cpu.py'  # the same training
-ELNET = 'configs/elnet/acdc_cpu.py'
+ELNET = 'configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py'
+RECIPE = 'configs/elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py'
 OPTS = ['train_cfg.max_iters=1000', 'randomness.seed=1',
         'train_dataloader.dataset.exemplar.rule=central',
         'train_dataloader.dataset.exemplar.seed=1']
@@ -42,6 +43,31 @@ def test_signature_equal_for_the_same_training_only():
     assert config_signature(BS, other_seed, load_run_config) != sig
 
 
+def test_signature_reads_shares_and_linked_data_roots_as_one(tmp_path):
+    """A run dumped with iterations and a data path trains what a config
+    with shares and a link to that data trains."""
+    data = tmp_path / 'ACDC'
+    data.mkdir()
+    (tmp_path / 'data').mkdir()
+    (tmp_path / 'data' / 'ACDC').symlink_to(data)
+    root = 'train_dataloader.dataset.dataset.data_root'
+    hook = 'custom_hooks.0'
+    # the recipe: stage1_iters=0.5, relabel_iters=[0.75]; of 1000 iterations
+    # that is 500 and 750, as a run retrained by the benchmark before the
+    # shares dumped them
+    now = config_signature(RECIPE, OPTS + [
+        f'{root}={tmp_path}/data/ACDC'], load_run_config)
+    dumped = config_signature(RECIPE, OPTS + [
+        f'{root}={data}', f'{hook}.stage1_iters=500',
+        f'{hook}.relabel_iters=[750]'], load_run_config)
+    assert now == dumped
+    assert '"stage1_iters": 500' in now and '"relabel_iters": [750]' in now
+    assert config_signature(RECIPE, OPTS + [
+        f'{root}={data}', f'{hook}.stage1_iters=400'], load_run_config) != now
+    assert config_signature(RECIPE, OPTS + [
+        f'{root}={tmp_path}'], load_run_config) != now
+
+
 def test_find_matches_config_seed_options_and_status(tmp_path):
     main = str(tmp_path / 'main')
     source = _finished_run(main, 'UNet-BS', UNET_BS, 1, OPTS)
@@ -61,9 +87,10 @@ def test_the_dumped_config_decides_not_the_file_as_it_reads_today(tmp_path):
     """A run trained before its config file was edited (or renamed) is
     compared through the config it dumped into its folder."""
     main = str(tmp_path / 'main')
-    # recorded as acdc_cpu.py, but its dump (what it trained) is the BS config
+    # recorded as the ELNet config, but its dump (what it trained) is the BS
+    # config
     run = _finished_run(main, 'old', ELNET, 1, OPTS)
-    load_run_config(BS, OPTS).dump(osp.join(run, 'acdc_cpu.py'))
+    load_run_config(BS, OPTS).dump(osp.join(run, osp.basename(ELNET)))
     assert find_reusable_run([main], 1, BS, OPTS, load_run_config) == run
     assert find_reusable_run([main], 1, ELNET, OPTS, load_run_config) is None
     # the config file is gone (renamed since): the dump still counts

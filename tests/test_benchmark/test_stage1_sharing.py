@@ -10,10 +10,10 @@ from elseg.benchmark.run_options import load_run_config
 from elseg.benchmark.stage1_sharing import (find_stage1_source, seed_stage1,
                                             stage1_iters_of, stage1_signature)
 
-BEST = 'configs/elnet/acdc_cpu_systole_pcem_s2.py'
-PL_CONF = 'configs/elnet/ablations/acdc_cpu_systole_pcem_s2_pl_conf.py'
-PL_LCC = 'configs/elnet/ablations/acdc_cpu_systole_pcem_s2_pl_lcc.py'
-SYSTOLE = 'configs/elnet/acdc_cpu_systole.py'  # PCEM also in stage 1
+BEST = 'configs/ablations/systole/acdc_cpu_systole_pcem_s2.py'
+PL_CONF = 'configs/ablations/pseudo_labels/acdc_cpu_systole_pcem_s2_pl_conf.py'
+PL_LCC = 'configs/ablations/pseudo_labels/acdc_cpu_systole_pcem_s2_pl_lcc.py'
+SYSTOLE = 'configs/ablations/systole/acdc_cpu_systole.py'  # PCEM also in stage 1
 UNET_BS = 'configs/baselines/unet_bs_acdc_cpu.py'  # one stage
 
 
@@ -44,14 +44,18 @@ def test_signature_ignores_stage2_options_only():
         'train_dataloader.dataset.stream_ratios.stage1.synthetic=5']) != base
     # a one-stage baseline has no stage 1 to share
     assert _sig(UNET_BS, _opts(1)[:1] + _opts(1)[2:]) is None
+    # the config's own share (0.5 of 1000) is the 500 iterations of a run
+    # dumped with stage1_iters=500
+    assert _sig(BEST, _opts(1)[:1] + _opts(1)[2:]) == base
+    assert _sig(BEST, _opts(1, stage1=0.4)) == _sig(BEST, _opts(1, stage1=400))
     assert stage1_iters_of(PL_LCC, _opts(1), load_run_config) == 500
     with pytest.raises(ValueError, match='no ExemplarTwoStageHook'):
         stage1_iters_of(UNET_BS, [], load_run_config)
 
 
-AFTER_S1 = 'configs/elnet/acdc_cpu_consistency_s2.py'
-FROM_FIRST_STEP = 'configs/elnet/acdc_cpu_consistency.py'
-ABL = 'configs/elnet/ablations/acdc_cpu_consistency_{}.py'
+AFTER_S1 = 'configs/ablations/consistency/acdc_cpu_consistency_s2.py'
+FROM_FIRST_STEP = 'configs/ablations/consistency/acdc_cpu_consistency.py'
+ABL = 'configs/ablations/consistency/acdc_cpu_consistency_{}.py'
 
 
 def test_signature_ignores_consistency_in_stage2_only():
@@ -61,7 +65,8 @@ def test_signature_ignores_consistency_in_stage2_only():
     for name in ('after_s1_no_thresh', 'after_s1_no_cutmix', 'after_s1_no_fp'):
         assert _sig(ABL.format(name), _opts(0)) == base, name
     # a re-labelling round happens in stage 2: N_s is shared
-    assert _sig('configs/elnet/acdc_cpu_consistency_s2_relabel.py',
+    assert _sig('configs/elnet/'
+                'elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py',
                 _opts(0)) == base
     # an EMA teacher is part of the model (and of stage1.pth): not shared
     assert _sig(ABL.format('after_s1_ema'), _opts(0)) != base

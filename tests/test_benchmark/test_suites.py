@@ -28,7 +28,7 @@ def test_rows_suites_and_option_checks(tmp_path):
             else:
                 assert (REPO_ROOT / config).is_file(), config
     cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
-                              'acdc_cpu.py'))
+                              'elnet_unet-b16_128x128_acdc_cpu.py'))
     assert seed_options(cfg, 2, 'central') == [
         'randomness.seed=2', 'train_dataloader.dataset.exemplar.rule=central',
         'train_dataloader.dataset.exemplar.seed=2']

@@ -45,7 +45,8 @@ def test_bench_consistency_stage2_times_a_stage2_consistency_config(tmp_path):
     """``--stage 2``: the after-stage-1 recipe is timed with its consistency on."""
     out = tmp_path / 'speed'
     res = _bench(tmp_path, '--iters', '1', '--view-reps', '1', '--stage', '2',
-                 '--config', 'configs/elnet/acdc_cpu_consistency_s2.py')
+                 '--config',
+                 'configs/ablations/consistency/acdc_cpu_consistency_s2.py')
     assert res['stage'] == 2 and res['machine']['device'] == 'cpu'
     assert 'peak_mib' not in res['steps']  # GPU memory only on a GPU
     med = res['steps']['median_s']

@@ -3,8 +3,8 @@
 Usage::
 
     python tools/benchmarks/bench_consistency.py --out work_dirs/bench_consistency
-        [--config configs/elnet/acdc_cpu_consistency.py]
-        [--elnet-config configs/elnet/acdc_cpu_systole_pcem_s2.py]
+        [--config configs/ablations/consistency/acdc_cpu_consistency.py]
+        [--elnet-config configs/ablations/systole/acdc_cpu_systole_pcem_s2.py]
         [--warmup 5] [--iters 20] [--batches 4] [--threads N]
         [--device cuda] [--stage 2]
 
@@ -58,10 +58,10 @@ from bench_speed import prepare_data  # tools/benchmarks/bench_speed.py
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config',
-                        default='configs/elnet/acdc_cpu_consistency.py')
+                        default='configs/ablations/consistency/acdc_cpu_consistency.py')
     parser.add_argument('--elnet-config',
-                        default='configs/elnet/acdc_cpu_systole_pcem_s2.py')
-    parser.add_argument('--data-root', default='../shared/data/ACDC')
+                        default='configs/ablations/systole/acdc_cpu_systole_pcem_s2.py')
+    parser.add_argument('--data-root', default='data/ACDC')
     parser.add_argument('--out', default='work_dirs/bench_consistency')
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--iters', type=int, default=20)

@@ -30,6 +30,7 @@ sys.path.insert(0, REPO)
 
 from elseg.benchmark import (load_run_config, machine_info,  # noqa: E402
                              schedule_options, train_log_stats)
+from elseg.utils.schedule import resolve_iters  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -52,8 +53,10 @@ def main(argv=None) -> int:
     options = (list(args.cfg_options) + schedule_options(cfg, args.iters) +
                ['default_hooks.logger.interval=10', 'val_cfg=None',
                 'val_dataloader=None', 'val_evaluator=None'])
-    stage1 = next((hook.stage1_iters for hook in load_run_config(
-        args.config, options).get('custom_hooks') or []
+    merged = load_run_config(args.config, options)
+    stage1 = next((resolve_iters(hook.stage1_iters, merged.train_cfg.max_iters,
+                                 'stage1_iters')
+                   for hook in merged.get('custom_hooks') or []
                    if 'stage1_iters' in hook), None)
     work = osp.join(args.out, 'work')
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), args.config,
@@ -71,7 +74,7 @@ def main(argv=None) -> int:
         return rc
     stats = train_log_stats(work, stage1_iters=stage1)
     result = dict(
-        config=args.config, iters=args.iters, amp=args.amp,
+        config=args.config, iters=args.iters, stage1_iters=stage1, amp=args.amp,
         batch_size=cfg.train_dataloader.batch_size,
         command=shlex.join(cmd), wall_s=wall, machine=machine_info(),
         device=(torch.cuda.get_device_name(0) if torch.cuda.is_available()

@@ -3,7 +3,7 @@
 Usage::
 
     python tools/benchmarks/bench_speed.py --out work_dirs/bench_speed
-        [--config configs/elnet/acdc_cpu.py] [--data-root ../shared/data/ACDC]
+        [--config configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py] [--data-root data/ACDC]
         [--warmup 10] [--iters 30] [--data-samples 40] [--eval-volumes 2]
         [--threads N] [--cfg-options train_dataloader.batch_size=2]
 
@@ -63,7 +63,7 @@ MODEL_LABELS = {
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', default='configs/elnet/acdc_cpu.py')
+    parser.add_argument('--config', default='configs/elnet/elnet_unet-b16_128x128_acdc_cpu.py')
     parser.add_argument('--data-root', help='ACDC-layout data (default: the '
                         "config's); a phantom is made when it does not exist")
     parser.add_argument('--out', default='work_dirs/bench_speed',

@@ -3,7 +3,9 @@
 # (MedicalVolumeMetric, TransUNet / MT-UNet protocol). Training data are built
 # by the leaf configs, which wrap `train_slices_dataset` below.
 dataset_type = 'ACDCDataset'
-data_root = '../shared/data/ACDC'  # relative to the repo root (tools run there)
+# relative to the repo root (tools run there); every dataset lives in data/<name>
+# (link a copy there: make data/ACDC, or ln -s /path/to/ACDC data/ACDC)
+data_root = 'data/ACDC'
 num_classes = 4
 crop_size = (224, 224)  # network input (h, w)
 meta_keys = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape',
@@ -20,7 +22,7 @@ test_pipeline = [
     dict(type='LoadMedicalSlice', load_image=False, num_classes=num_classes),
     dict(type='PackSegInputs', meta_keys=meta_keys),
 ]
-# The training slices; the lead's ExemplarLearningDataset wraps this.
+# The training slices; the leaf configs' ExemplarLearningDataset wraps this.
 train_slices_dataset = dict(
     type=dataset_type,
     data_root=data_root,

@@ -1,5 +1,5 @@
 # CHAOS T2-SPIR abdominal MRI (Kavur et al., MedIA 2021), 4 organs, converted from the
-# NIfTI volumes of ../shared/data/CHAOS_T2 by tools/convert_nifti.py (NiftiSliceDataset;
+# NIfTI volumes (here ../shared/data/CHAOS_T2) by tools/convert_nifti.py (NiftiSliceDataset;
 # per-volume 0.5/99.5 percentile clip to [0, 1], axial slices, spacing kept: HD95 in mm):
 #   python tools/convert_nifti.py ../shared/data/CHAOS_T2 --out data/chaos_t2 \
 #       --modality MRI --classes liver=1 kidney_right=2 kidney_left=3 spleen=4
@@ -39,7 +39,7 @@ val_dataloader = dict(
         test_mode=True))
 test_dataloader = val_dataloader
 # ground truth -> predicted: the kidneys both ways, liver <-> spleen, spleen -> right
-# kidney (the first look's dominant error)
+# kidney (a frequent error, docs/results/README.md)
 val_evaluator = dict(
     type='MedicalVolumeMetric',
     confusion_pairs=[(3, 2), (2, 3), (4, 1), (1, 4), (4, 2)])

@@ -5,11 +5,10 @@
 # that the network can learn from where they lie; horizontal flips (the paper's ESM
 # and SSL4MIS augmentation) destroy that cue. Here neither ESM nor SegRotFlip flips
 # (SegRotFlip keeps its +-20 degree rotations); the configs' pseudo-labelling hook
-# must then not flip either (ExemplarTwoStageHook(flip=False), see elnet/chaos_cpu.py).
-# Measured on 3 exemplars (docs/results/2026-11-30_chaos_cpu.md): mean Dice 0.455
-# without flips against 0.390 with the paper's flips. Ablations: configs/elnet/
-# ablations/chaos_cpu_flip.py (flips, labels kept: the paper) and
-# chaos_cpu_flip_swap.py (flips that swap the kidney labels).
+# must then not flip either (ExemplarTwoStageHook(flip=False), see
+# elnet/elnet_unet-b16_128x128_chaos_cpu.py). The laterality ablations and their
+# results: configs/ablations/laterality/ (chaos_cpu_flip.py: flips, labels kept, the
+# paper; chaos_cpu_flip_swap.py: flips that swap the kidney labels).
 _base_ = ['./chaos.py']
 train_pipeline = [
     dict(type='SegRotFlip', rotate_prob=0.5, flip_prob=0.0, degree=(-20, 20)),

@@ -1,7 +1,7 @@
 # Weak-to-strong consistency on the unlabelled slices (FixMatch / UniMatch, see
 # ConsistencyEncoderDecoder), as plain variables a leaf merges into its `model`:
 # `model = dict(type='ConsistencyEncoderDecoder', consistency={{_base_.consistency}})`.
-# Values are UniMatch's (CVPR 2023, its ACDC settings) unless noted; none was
+# Values are UniMatch's (CVPR 2023, its ACDC settings) unless noted; none is
 # tuned on the val volumes.
 consistency = dict(
     conf_thresh=0.95,        # UniMatch ACDC threshold

@@ -2,15 +2,15 @@
 # every decoder scale and a mean teacher on the unlabelled slices. The settings
 # shared by configs/baselines/mlds_*.py, in one place. Plain variables, not a
 # `model`, so a leaf can take them beside a base that already defines the UNet
-# model (e.g. elnet/ablations/acdc_cpu_bs.py): the leaf reads them as
+# model (e.g. baselines/unet_bs_acdc_cpu.py): the leaf reads them as
 # `_base_.mlds_segmentor`, `_base_.mlds_head`, ... and sets only what differs
 # (decoder widths = UNet base_channels x 16, 8, 4, 2, 1; classes; ramp-up).
 mlds_segmentor = dict(
     type='MeanTeacherEncoderDecoder',
     # 0.1 as SSL4MIS's mean teacher; 1.0 drove the teacher to all-background with one
-    # labelled slice (mean DSC 0.001 vs 0.190; docs/mlds_investigation.md)
+    # labelled slice (docs/mlds_investigation.md)
     consistency_weight=0.1,
-    consistency_rampup=20000,  # sigmoid ramp-up over the whole run (as SSL4MIS)
+    consistency_rampup=1.0,  # sigmoid ramp-up over the whole run (as SSL4MIS)
     teacher_noise_std=0.1,
     predict_with='teacher')
 mlds_head = dict(

@@ -24,6 +24,7 @@ from ...apis.pseudo_label import (generate_pseudo_labels,
 from ...datasets.pseudo_labels import is_complete, write_complete_marker
 from ...datasets.transforms import check_flip_pairs
 from ...utils.io import atomic_write_bytes
+from ...utils.schedule import check_iters, is_fraction, resolve_iters
 
 
 class _SkipFinishedIterations:
@@ -84,7 +85,9 @@ class ExemplarTwoStageHook(Hook):
     (a forward pass of one blank image at the training scale).
 
     Args:
-        stage1_iters (int): Iterations of stage 1 (N_s).
+        stage1_iters (int | float): Iterations of stage 1 (N_s): an int, or
+            a float in (0, 1] for that share of ``max_iters``
+            (:mod:`elseg.utils.schedule`; ``0.5`` = half the schedule).
         pseudo_label_dir (str): Folder under the work dir. Defaults to
             ``'pseudo_labels'``.
         batch_size (int): Slices per forward pass when pseudo-labelling.
@@ -105,9 +108,10 @@ class ExemplarTwoStageHook(Hook):
             connected component per class of each unlabelled volume's pseudo
             labels (:func:`~elseg.apis.pseudo_label.refine_pseudo_labels_lcc`).
             Defaults to False.
-        relabel_iters (Sequence[int]): Beyond the paper: iterations of stage
-            2 (``> stage1_iters``, counted like ``stage1_iters``: after that
-            many finished iterations) after which the current network
+        relabel_iters (Sequence[int | float]): Beyond the paper: iterations
+            of stage 2 (``> stage1_iters``, counted like ``stage1_iters``:
+            after that many finished iterations; a float is a share of
+            ``max_iters``) after which the current network
             pseudo-labels every unlabelled slice again, into
             ``{pseudo_label_dir}_iter{N}``, and stage 2 continues on those
             labels (same flip and largest-component options). The
@@ -117,8 +121,9 @@ class ExemplarTwoStageHook(Hook):
             Defaults to ().
 
     Raises:
-        ValueError: If ``stage1_iters`` is not positive, ``relabel_iters``
-            holds an entry that is not an integer above ``stage1_iters``, or
+        ValueError: If ``stage1_iters`` is not a positive int or a float in
+            (0, 1], ``relabel_iters`` holds an entry that is not above
+            ``stage1_iters`` (checked at ``before_train`` for shares), or
             ``flip_pairs`` is not disjoint pairs of two organ class ids; at
             ``before_train``, if the decode head's ``num_classes`` differs
             from the dataset's classes or the network does not take
@@ -136,17 +141,14 @@ class ExemplarTwoStageHook(Hook):
                  reinit_stage2: bool = False,
                  largest_component: bool = False,
                  relabel_iters: Sequence[int] = ()) -> None:
-        if int(stage1_iters) <= 0:
-            raise ValueError(f'stage1_iters must be > 0, got {stage1_iters!r}.')
-        self.stage1_iters = int(stage1_iters)
-        for it in relabel_iters:
-            if (isinstance(it, bool) or not isinstance(it, int)
-                    or it <= self.stage1_iters):
-                raise ValueError(
-                    f'relabel_iters entries must be integers above '
-                    f'stage1_iters={self.stage1_iters} (re-labelling happens '
-                    f'in stage 2), got {it!r} in {list(relabel_iters)!r}.')
-        self.relabel_iters = tuple(sorted(set(relabel_iters)))
+        self._stage1_spec = check_iters(stage1_iters, 'stage1_iters',
+                                        positive=True)
+        self._relabel_spec = tuple(
+            check_iters(it, 'relabel_iters entry') for it in relabel_iters)
+        self.stage1_iters: Optional[int] = None
+        self.relabel_iters: tuple = ()
+        if not any(map(is_fraction, (self._stage1_spec, *self._relabel_spec))):
+            self._resolve_iters(None)
         self.pseudo_label_dir = pseudo_label_dir
         self.batch_size = int(batch_size)
         self.flip = bool(flip)
@@ -161,6 +163,20 @@ class ExemplarTwoStageHook(Hook):
     def _model(runner):
         model = runner.model
         return model.module if is_model_wrapper(model) else model
+
+    def _resolve_iters(self, max_iters: Optional[int]) -> None:
+        """Set ``stage1_iters`` / ``relabel_iters`` in iterations."""
+        self.stage1_iters = resolve_iters(self._stage1_spec, max_iters,
+                                          'stage1_iters')
+        rounds = [resolve_iters(it, max_iters, 'relabel_iters entry')
+                  for it in self._relabel_spec]
+        for it in rounds:
+            if it <= self.stage1_iters:
+                raise ValueError(
+                    f'relabel_iters entries must be above '
+                    f'stage1_iters={self.stage1_iters} (re-labelling happens '
+                    f'in stage 2), got {it!r} in {list(self._relabel_spec)!r}.')
+        self.relabel_iters = tuple(sorted(set(rounds)))
 
     @staticmethod
     def _dataset(runner):
@@ -348,6 +364,7 @@ class ExemplarTwoStageHook(Hook):
     # ------------------------------------------------------------------ hooks
     def before_train(self, runner) -> None:
         """Check the model against the data; set the stage from the iteration."""
+        self._resolve_iters(runner.max_iters)
         dataset = self._dataset(runner)
         model = self._model(runner)
         self._check_model_fits_data(runner)

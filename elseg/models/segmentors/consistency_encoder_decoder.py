@@ -17,6 +17,7 @@ from ..utils.rampup import sigmoid_rampup
 from ..utils.teacher import (EMATeacherMixin, check_bn_stats,
                              forward_labelled_first, split_streams,
                              unlabeled_bn)
+from ...utils.schedule import check_iters, resolve_iters, runner_max_iters
 from .exemplar_encoder_decoder import ExemplarEncoderDecoder
 
 LOSS_TYPES = ('dice', 'ce', 'ce_dice')
@@ -179,6 +180,9 @@ class ConsistencyEncoderDecoder(EMATeacherMixin, ExemplarEncoderDecoder):
             (None: the weak view is predicted by the student itself; e.g.
             0.99: by an EMA teacher, copied from the student at the first
             iteration with consistency and updated before every step).
+            ``rampup_iters`` and ``start_iter`` are iterations (int) or
+            shares of the runner's ``max_iters`` (float in [0, 1],
+            :mod:`elseg.utils.schedule`).
         **kwargs: :class:`ExemplarEncoderDecoder` arguments.
 
     Raises:
@@ -217,8 +221,9 @@ class ConsistencyEncoderDecoder(EMATeacherMixin, ExemplarEncoderDecoder):
             if not 0.0 <= float(cfg[key]) <= 1.0:
                 raise ValueError(f'consistency.{key} must be in [0, 1], got '
                                  f'{cfg[key]!r}')
-        for key in ('strong_weight', 'fp_weight', 'cons_weight',
-                    'rampup_iters', 'start_iter'):
+        for key in ('rampup_iters', 'start_iter'):
+            cfg[key] = check_iters(cfg[key], f'consistency.{key}')
+        for key in ('strong_weight', 'fp_weight', 'cons_weight'):
             if float(cfg[key]) < 0:
                 raise ValueError(f'consistency.{key} must be >= 0, got '
                                  f'{cfg[key]!r}')
@@ -281,6 +286,12 @@ class ConsistencyEncoderDecoder(EMATeacherMixin, ExemplarEncoderDecoder):
         if isinstance(getattr(bb, 'bottleneck', None), nn.Module):
             return ['backbone.bottleneck'], None
         return None, None
+
+    def _cons_iters(self, key: str) -> int:
+        """``consistency.<key>`` in iterations (a share of the runner's
+        ``max_iters`` resolved, :mod:`elseg.utils.schedule`)."""
+        return resolve_iters(self.cons[key], runner_max_iters(),
+                             f'consistency.{key}')
 
     def _current_iter(self) -> int:
         """The runner's iteration (message hub), else a local counter."""
@@ -410,7 +421,7 @@ class ConsistencyEncoderDecoder(EMATeacherMixin, ExemplarEncoderDecoder):
             inputs, data_samples)
         it = self._current_iter()
         if self.stage not in self.cons['stages'] or not unl or \
-                it < int(self.cons['start_iter']):
+                it < self._cons_iters('start_iter'):
             return losses
         if int(self.cons_start_iter) < 0:
             self.cons_start_iter.fill_(it)
@@ -419,7 +430,7 @@ class ConsistencyEncoderDecoder(EMATeacherMixin, ExemplarEncoderDecoder):
         elif self.teacher is not None:
             self.ema_update(float(self.cons['ema_momentum']))
         ramp = sigmoid_rampup(it - int(self.cons_start_iter),
-                              float(self.cons['rampup_iters']))
+                              float(self._cons_iters('rampup_iters')))
         weight = float(self.cons['cons_weight']) * ramp
 
         idx = torch.as_tensor(unl, device=inputs.device)

@@ -1,5 +1,5 @@
 """MeanTeacherEncoderDecoder: EMA teacher for MLDS's unlabelled images."""
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -13,6 +13,7 @@ from torch import Tensor
 from ..utils.rampup import sigmoid_rampup
 from ..utils.teacher import (EMATeacherMixin, check_bn_stats,
                              forward_labelled_first, split_streams)
+from ...utils.schedule import check_iters, resolve_iters, runner_max_iters
 
 
 def foreground_ratio(probs: Tensor) -> Tensor:
@@ -96,7 +97,9 @@ class MeanTeacherEncoderDecoder(EMATeacherMixin, EncoderDecoder):
             data_preprocessor, pretrained, init_cfg: As
             :class:`mmseg.models.EncoderDecoder`.
         consistency_weight (float): Final consistency weight. Default: 1.0.
-        consistency_rampup (int): Ramp-up length in iterations. Default: 1000.
+        consistency_rampup (int | float): Ramp-up length in iterations, or
+            a float in [0, 1]: that share of the runner's ``max_iters``
+            (:mod:`elseg.utils.schedule`). Default: 1000.
         teacher_noise_std (float): Std of the Gaussian noise added to the
             teacher's input, clipped to ``+-2 std``; 0 disables. Default: 0.1.
         predict_with (str): ``'teacher'`` (mean teacher's usual choice) or
@@ -125,13 +128,14 @@ class MeanTeacherEncoderDecoder(EMATeacherMixin, EncoderDecoder):
                  pretrained: Optional[str] = None,
                  init_cfg: OptMultiConfig = None,
                  consistency_weight: float = 1.0,
-                 consistency_rampup: int = 1000,
+                 consistency_rampup: Union[int, float] = 1000,
                  teacher_noise_std: float = 0.1,
                  predict_with: str = 'teacher',
                  bn_stats: str = 'batch') -> None:
+        consistency_rampup = check_iters(consistency_rampup,
+                                         'consistency_rampup')
         for name, value in dict(
                 consistency_weight=consistency_weight,
-                consistency_rampup=consistency_rampup,
                 teacher_noise_std=teacher_noise_std).items():
             if value < 0:
                 raise ValueError(f'{name} must be >= 0, got {value}')
@@ -261,7 +265,9 @@ class MeanTeacherEncoderDecoder(EMATeacherMixin, EncoderDecoder):
                     self._auxiliary_head_forward_train(x_lab, samples))
 
         weight = self.consistency_weight * sigmoid_rampup(
-            self.cur_iter, self.consistency_rampup)
+            self.cur_iter, resolve_iters(self.consistency_rampup,
+                                         runner_max_iters(),
+                                         'consistency_rampup'))
         if unl:
             t_in = inputs[torch.as_tensor(unl, device=inputs.device)]
             if self.teacher_noise_std > 0:

@@ -1,0 +1,9 @@
+# ELNet + weak-to-strong consistency from the first iteration instead of after
+# stage 1 (acdc_cpu_consistency_s2.py): stage-1 batches also hold unlabelled slices
+# (1 exemplar : 3 synthetic : 4 unlabelled), trained with consistency from the
+# start, when the network has not learned the organs yet. No re-labelling round.
+_base_ = ['../../elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py']
+model = dict(consistency=dict(stages=(1, 2)))
+custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5)]
+train_dataloader = dict(dataset=dict(stream_ratios=dict(
+    stage1=dict(unlabeled=4))))

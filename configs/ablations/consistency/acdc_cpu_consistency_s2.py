@@ -1,0 +1,7 @@
+# ELNet + weak-to-strong consistency after stage 1: the ACDC recipe
+# (elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py) without its re-labelling
+# round. Stage 1 is the recipe's N_s (systole synthesis, exemplar-stream jitter, no
+# PCEM; batches 1 exemplar : 3 synthetic); stage 2 continues from N_s with its fixed
+# pseudo labels (L_u) plus UniMatch-style consistency and PCEM.
+_base_ = ['../../elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py']
+custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5)]

@@ -1,0 +1,12 @@
+# The recommended ACDC recipe (elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py) + exemplar
+# propagation: before training, the exemplar's label is carried by deformable
+# registration (images only) to its neighbouring slices +-1..+-2 (chained) and to
+# the same slice of the patient's other frame (ED <-> ES). The propagated slices
+# are pseudo-labelled samples of the unlabelled stream (lambda_u), one slot per
+# stream pattern in both stages, drawn by their registration confidence, and the
+# organ source of half the synthetic samples (docs/design.md, "Exemplar
+# propagation"). Rules fixed before any measurement.
+_base_ = ['../../elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py']
+propagation = dict(neighbours=2, other_frames=True, max_folding=0.02,
+                   ratios=dict(stage1=1, stage2=1), esm_prob=0.5)
+train_dataloader = dict(dataset=dict(propagation=propagation))

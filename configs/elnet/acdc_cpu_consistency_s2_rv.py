@@ -1,9 +1,0 @@
-# The recommended recipe (acdc_cpu_consistency_s2.py) with the right ventricle
-# contracting together with the LV in ESM's systole-like samples (not in the
-# paper): the val ES frames score 0.21 below the ED frames (README), the RV most
-# (0.26 vs 0.44). The RV keeps its innermost 40-100% (RV ejection fractions up to
-# 60%, normal ~50-60%); its peeled rim becomes background, where the background
-# image shows. Chosen from the literature, not tuned on the val volumes.
-_base_ = ['./acdc_cpu_consistency_s2.py']
-train_dataloader = dict(dataset=dict(synthesis=dict(cavity_contraction=dict(
-    more=[dict(cavity=1, wall=0, keep_range=(0.4, 1.0))]))))

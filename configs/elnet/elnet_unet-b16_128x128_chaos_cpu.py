@@ -1,0 +1,37 @@
+# ELNet on CHAOS T2-SPIR MRI (liver, kidneys, spleen) within a CPU budget: the ACDC
+# CPU settings (elnet_unet-b16_128x128_acdc_cpu.py: UNet base 16, 128x128, batch 8,
+# lr 1e-3, 4000 iterations) on the CHAOS data, without horizontal flips in training
+# and in the pseudo-labelling TTA (laterality, see _base_/datasets/chaos_exemplar.py),
+# with the 'representative' exemplar rule (every organ near its typical size;
+# 'central' cut the liver at its tip; see elseg/datasets/exemplar.py).
+_base_ = [
+    '../_base_/models/unet_fcn.py', '../_base_/datasets/chaos_exemplar.py',
+    '../_base_/schedules/adam_poly.py', '../_base_/default_runtime.py'
+]
+crop_size = (128, 128)
+max_iters = 4000
+model = dict(
+    type='ExemplarEncoderDecoder',
+    backbone=dict(base_channels=16),
+    decode_head=dict(in_channels=16, channels=16, num_classes=5),
+    stream_weights=dict(exemplar=1.0, synthetic=1.0, unlabeled=1.0),  # 1, λs, λu
+    contrastive_loss=dict(type='PixelPrototypeContrastiveLoss', tau=0.07,
+                          loss_weight=0.1),  # λc
+    embed_index=0, pcem_stages=(1, 2))
+# stage 1 for the first half of max_iters; no flip TTA when pseudo-labelling:
+# the network never saw mirrored anatomy
+custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5, flip=False)]
+train_dataloader = dict(batch_size=8, dataset=dict(
+    scale=crop_size, exemplar=dict(rule='representative', seed=0)))
+test_pipeline = [
+    dict(type='LoadMedicalSlice', load_label=False),
+    dict(type='Resize', scale=crop_size, keep_ratio=False),
+    dict(type='LoadMedicalSlice', load_image=False, num_classes=5),
+    dict(type='PackSegInputs', meta_keys={{_base_.meta_keys}}),
+]
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = [dict(type='PolyLR', power=0.9, end=max_iters, by_epoch=False)]
+default_hooks = dict(checkpoint=dict(interval=500))
