@@ -5,5 +5,6 @@
 # 60%, normal ~50-60%); its peeled rim becomes background, where the background
 # image shows. Chosen from the literature, not tuned on the val volumes.
 _base_ = ['./acdc_cpu_consistency_s2.py']
-train_dataloader = dict(dataset=dict(synthesis=dict(cavity_contraction=dict(
-    more=[dict(cavity=1, wall=0, keep_range=(0.4, 1.0))]))))
+train_dataloader = dict(dataset=dict(synthesis=dict(source_transforms=[dict(
+    type='CavityContraction', cavity=3, wall=2, prob=0.5, keep_range=(0.3, 1.0),
+    more=[dict(cavity=1, wall=0, keep_range=(0.4, 1.0))])])))

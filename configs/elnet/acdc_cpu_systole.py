@@ -5,4 +5,5 @@
 # LV Dice 0.02-0.76 on ES vs 0.39-0.92 on ED). docs/results/ has its rows.
 _base_ = ['./acdc_cpu.py']
 train_dataloader = dict(dataset=dict(synthesis=dict(
-    cavity_contraction=dict(cavity=3, wall=2, prob=0.5, keep_range=(0.3, 1.0)))))
+    source_transforms=[dict(type='CavityContraction', cavity=3, wall=2,
+                            prob=0.5, keep_range=(0.3, 1.0))])))
