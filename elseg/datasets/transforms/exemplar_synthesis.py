@@ -101,7 +101,8 @@ class ExemplarSynthesis(BaseTransform):
     organ instances cut per class, ``I_e^k = I_e * Y_e^k`` (Eq. 2), and
     composed category-wise.
 
-    Order of operations. The intensity transform ``T_i`` is applied to the
+    Order of operations. The ``source_transforms`` (none by default) change
+    the exemplar first. The intensity transform ``T_i`` is applied to the
     whole exemplar image before the organs are cut, so the blur sees the real
     neighbourhood rather than a black rim. Geometry ``T_g`` warps the label
     with nearest neighbour and each organ ``k`` with mask-normalised bilinear
@@ -131,7 +132,7 @@ class ExemplarSynthesis(BaseTransform):
     other draws unchanged). The noise field is drawn by ``cv2.randn`` (four
     times faster than numpy's normal generator) after ``cv2.setRNGSeed`` with
     one of those draws, so it is seeded too (this reseeds OpenCV's RNG of
-    the calling thread).
+    the calling thread). The ``source_transforms`` draw after all of them.
 
     Default ranges (each includes the identity):
 
@@ -221,10 +222,12 @@ class ExemplarSynthesis(BaseTransform):
             ``[dict(type='CavityContraction', cavity=3, wall=2)]`` for
             systole-like samples (:class:`CavityContraction`, not in the
             paper). They draw from ``np.random`` after every draw of this
-            transform, so adding them leaves the other draws unchanged. The
-            organ classes (and their jitter draws) are those of the exemplar
-            before them: they may relabel or remove organ pixels, not add a
-            class. ``None`` or ``[]`` (default): none.
+            transform, so adding them leaves the other draws unchanged
+            (``cache_random_params([esm, *esm.source_transforms])`` repeats
+            a whole sample). The organ classes (and their jitter draws) are
+            those of the exemplar before them: they may relabel or remove
+            organ pixels, not add a class. ``None`` or ``[]`` (default):
+            none.
         flip_pairs (Sequence[tuple[int, int]], optional): laterality, not in
             the paper: pairs of left/right class ids (CHAOS: right kidney 2,
             left kidney 3) whose labels are swapped in samples whose organs

@@ -314,6 +314,22 @@ def test_samples_match_the_reference_implementation(name):
     assert 0 < contracted < len(SEEDS)
 
 
+def test_cache_random_params_with_the_sources_repeats_the_sample():
+    esm = _esm(dict(mode='category'), dict(cavity=3, wall=2, prob=1.0))
+    img, label = _exemplar()
+    np.random.seed(4)
+    with cache_random_params([esm, *esm.source_transforms]):
+        outs = [esm(dict(exemplar_img=img, exemplar_label=label,
+                         img=_background())) for _ in range(2)]
+    np.random.seed(4)
+    outs.append(esm(dict(exemplar_img=img, exemplar_label=label,
+                         img=_background())))
+    for out in outs[1:]:  # the cached sample is the seeded one
+        np.testing.assert_array_equal(outs[0]['img'], out['img'])
+        np.testing.assert_array_equal(outs[0]['gt_seg_map'],
+                                      out['gt_seg_map'])
+
+
 # ---------------------------------------------- general source_transforms
 class _Relabel:
     """A plain callable source: relabels ``src`` as ``dst``."""
