@@ -59,10 +59,22 @@ def data_root_convention(cfg: Any) -> Any:
     return cfg
 
 
+def cavity_contraction_transform(cfg: Dict[str, Any]) -> None:
+    """``synthesis.cavity_contraction=dict(...)`` -> ``synthesis.
+    source_transforms=[dict(type='CavityContraction', ...)]`` (the
+    contraction became a transform of its own; same draws, same samples)."""
+    dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
+    synthesis = dataset.get('synthesis') or {}
+    old = synthesis.pop('cavity_contraction', None)
+    if old is not None:
+        synthesis['source_transforms'] = [dict(type='CavityContraction',
+                                               **old)]
+
+
 #: Translation rules, applied in order (each edits the dump in place); a
 #: component moved elsewhere adds its rule here.
-RULES: List[Callable[[Dict[str, Any]], Any]] = [resolve_shares,
-                                                 data_root_convention]
+RULES: List[Callable[[Dict[str, Any]], Any]] = [
+    resolve_shares, data_root_convention, cavity_contraction_transform]
 
 
 #: Old config paths whose training changes on purpose -> the docs/results
@@ -134,6 +146,11 @@ def test_normalise_by_hand():
     inner = out['train_dataloader']['dataset']['dataset']
     assert inner == dict(data_root='data/ACDC', ids=['data/ACDC'])
     assert dump['custom_hooks'][0]['stage1_iters'] == 0.5  # a copy
+    # the contraction moved into a transform of its own
+    esm = normalise(dict(train_dataloader=dict(dataset=dict(synthesis=dict(
+        cavity_contraction=dict(cavity=3, wall=2))))))
+    assert esm['train_dataloader']['dataset']['synthesis'] == dict(
+        source_transforms=[dict(type='CavityContraction', cavity=3, wall=2)])
     # iterations given as ints stay
     assert normalise(dict(train_cfg=dict(max_iters=10), custom_hooks=[
         dict(stage1_iters=3)]))['custom_hooks'][0]['stage1_iters'] == 3

@@ -9,8 +9,9 @@ model = dict(
     type='ConsistencyEncoderDecoder', pcem_stages=(2, ),
     consistency={{_base_.consistency_after_stage1}})
 train_dataloader = dict(dataset=dict(
-    synthesis=dict(cavity_contraction=dict(cavity=3, wall=2, prob=0.5,
-                                           keep_range=(0.3, 1.0))),
+    synthesis=dict(source_transforms=[dict(
+        type='CavityContraction', cavity=3, wall=2, prob=0.5,
+        keep_range=(0.3, 1.0))]),
     exemplar_pipeline=[dict(type='SegScaleIntensity', prob=0.5)],
     stream_ratios=dict(_delete_=True,
                        stage1=dict(exemplar=1, synthetic=3),

@@ -34,8 +34,9 @@ custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5,
 train_dataloader = dict(batch_size=8, dataset=dict(
     scale=crop_size,
     exemplar=dict(rule='central', seed=0),
-    synthesis=dict(cavity_contraction=dict(cavity=3, wall=2, prob=0.5,
-                                           keep_range=(0.3, 1.0))),
+    synthesis=dict(source_transforms=[dict(
+        type='CavityContraction', cavity=3, wall=2, prob=0.5,
+        keep_range=(0.3, 1.0))]),
     exemplar_pipeline=[dict(type='SegScaleIntensity', prob=0.5)],
     stream_ratios=dict(_delete_=True,
                        stage1=dict(exemplar=1, synthetic=3),

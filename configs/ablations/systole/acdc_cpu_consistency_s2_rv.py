@@ -6,5 +6,6 @@
 # literature, not tuned on the val volumes.
 _base_ = ['../../elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py']
 custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5)]
-train_dataloader = dict(dataset=dict(synthesis=dict(cavity_contraction=dict(
-    more=[dict(cavity=1, wall=0, keep_range=(0.4, 1.0))]))))
+train_dataloader = dict(dataset=dict(synthesis=dict(source_transforms=[dict(
+    type='CavityContraction', cavity=3, wall=2, prob=0.5, keep_range=(0.3, 1.0),
+    more=[dict(cavity=1, wall=0, keep_range=(0.4, 1.0))])])))

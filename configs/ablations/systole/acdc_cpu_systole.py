@@ -4,4 +4,5 @@
 # exemplar, the val ES frames scored far below the ED frames (README.md here).
 _base_ = ['../../elnet/elnet_unet-b16_128x128_acdc_cpu.py']
 train_dataloader = dict(dataset=dict(synthesis=dict(
-    cavity_contraction=dict(cavity=3, wall=2, prob=0.5, keep_range=(0.3, 1.0)))))
+    source_transforms=[dict(type='CavityContraction', cavity=3, wall=2,
+                            prob=0.5, keep_range=(0.3, 1.0))])))

@@ -1,6 +1,6 @@
 """Exemplar-guided synthesis (ESM) of ELNet, paper Sec. 3.1, Eq. 1-2."""
 import math
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -101,7 +101,8 @@ class ExemplarSynthesis(BaseTransform):
     organ instances cut per class, ``I_e^k = I_e * Y_e^k`` (Eq. 2), and
     composed category-wise.
 
-    Order of operations. The intensity transform ``T_i`` is applied to the
+    Order of operations. The ``source_transforms`` (none by default) change
+    the exemplar first. The intensity transform ``T_i`` is applied to the
     whole exemplar image before the organs are cut, so the blur sees the real
     neighbourhood rather than a black rim. Geometry ``T_g`` warps the label
     with nearest neighbour and each organ ``k`` with mask-normalised bilinear
@@ -131,7 +132,7 @@ class ExemplarSynthesis(BaseTransform):
     other draws unchanged). The noise field is drawn by ``cv2.randn`` (four
     times faster than numpy's normal generator) after ``cv2.setRNGSeed`` with
     one of those draws, so it is seeded too (this reseeds OpenCV's RNG of
-    the calling thread).
+    the calling thread). The ``source_transforms`` draw after all of them.
 
     Default ranges (each includes the identity):
 
@@ -213,23 +214,20 @@ class ExemplarSynthesis(BaseTransform):
         clip_range (tuple[float, float], optional): the composite is clipped
             to it; ``None`` disables clipping. Defaults to (0.0, 1.0).
         ignore_index (int): label value that is not an organ. Defaults to 255.
-        cavity_contraction (dict, optional): not in the paper; simulates the
-            end-systolic heart from an end-diastolic exemplar (or a more
-            contracted one from any phase). With probability ``prob`` the
-            ``cavity`` class (ACDC: LV = 3) keeps only its innermost fraction
-            ``keep`` ~ U(``keep_range``) of pixels (by distance to its
-            border), and the peeled rim becomes the ``wall`` class (ACDC:
-            Myo = 2) with the wall's median exemplar intensity: the cavity
-            shrinks and the wall thickens inward, as in systole. Applied to
-            the exemplar before the intensity and geometric transforms.
-            Keys: ``cavity``, ``wall``, ``prob`` (default 0.5), ``keep_range``
-            (default (0.3, 1.0)), ``more`` (default none): further cavities
-            that contract in the same samples (the same cardiac phase), each
-            a dict with ``cavity``, ``wall`` and ``keep_range`` and its own
-            keep fraction; ``wall=0`` turns the peeled rim into background,
-            where the background image then shows (ACDC: the RV, whose free
-            wall is not labelled: ``dict(cavity=1, wall=0)``). ``None``
-            (default) disables it.
+        source_transforms (Sequence[dict | Callable], optional):
+            transforms applied, in order, to the exemplar before its organs
+            are cut out and before ``T_i``/``T_g``: configs built with mmseg's
+            ``TRANSFORMS`` (or transform objects) that read and return
+            ``img`` and ``gt_seg_map`` of the same height and width, e.g.
+            ``[dict(type='CavityContraction', cavity=3, wall=2)]`` for
+            systole-like samples (:class:`CavityContraction`, not in the
+            paper). They draw from ``np.random`` after every draw of this
+            transform, so adding them leaves the other draws unchanged
+            (``cache_random_params([esm, *esm.source_transforms])`` repeats
+            a whole sample). The organ classes (and their jitter draws) are
+            those of the exemplar before them: they may relabel or remove
+            organ pixels, not add a class. ``None`` or ``[]`` (default):
+            none.
         flip_pairs (Sequence[tuple[int, int]], optional): laterality, not in
             the paper: pairs of left/right class ids (CHAOS: right kidney 2,
             left kidney 3) whose labels are swapped in samples whose organs
@@ -242,7 +240,8 @@ class ExemplarSynthesis(BaseTransform):
 
     Raises:
         ValueError: on an unknown mode or border mode, a malformed range, a
-            probability outside [0, 1] or a bad ``paste_order``.
+            probability outside [0, 1], a bad ``paste_order`` or
+            ``source_transforms`` that is not a sequence.
 
     Example:
         >>> esm = ExemplarSynthesis(mode='joint')
@@ -274,7 +273,8 @@ class ExemplarSynthesis(BaseTransform):
                  border_mode: str = 'reflect',
                  clip_range: Optional[Tuple[float, float]] = (0.0, 1.0),
                  ignore_index: int = 255,
-                 cavity_contraction: Optional[Dict] = None,
+                 source_transforms: Optional[Sequence[Union[Dict,
+                                                            Callable]]] = None,
                  flip_pairs: Optional[Sequence[Tuple[int, int]]] = None
                  ) -> None:
         if mode not in ('joint', 'category'):
@@ -323,53 +323,26 @@ class ExemplarSynthesis(BaseTransform):
         self.clip_range = (None if clip_range is None else _check_range(
             'clip_range', clip_range))
         self.ignore_index = int(ignore_index)
-        self.cavity_contraction = self._check_contraction(cavity_contraction)
+        self.source_transforms = self._build_sources(source_transforms)
         self.flip_pairs = check_flip_pairs(flip_pairs)
 
     @staticmethod
-    def _check_contraction(cfg: Optional[Dict]) -> Optional[Dict]:
-        """Validate ``cavity_contraction`` (see the class docstring)."""
-        if cfg is None:
-            return None
-        cfg = dict(cfg)
-
-        def one(c: Dict, name: str, keys: set, min_wall: int) -> Dict:
-            unknown = set(c) - keys
-            if unknown or 'cavity' not in c or 'wall' not in c:
-                raise ValueError(
-                    f'{name} needs keys cavity and wall (class ids) and '
-                    f'optionally {sorted(keys - {"cavity", "wall"})}; '
-                    f'got {c!r}')
-            cavity, wall = int(c['cavity']), int(c['wall'])
-            if cavity <= 0 or wall < min_wall or cavity == wall:
-                raise ValueError(
-                    f'{name}: cavity must be an organ class id and wall '
-                    f'another class id (>= {min_wall}), got {cavity}, {wall}')
-            keep = _check_range(f'{name}.keep_range',
-                                c.get('keep_range', (0.3, 1.0)), 0.0)
-            if keep[1] > 1.0:
-                raise ValueError(f'{name}.keep_range must lie in [0, 1], '
-                                 f'got {keep}')
-            return dict(cavity=cavity, wall=wall, keep_range=keep)
-
-        out = one(cfg, 'cavity_contraction',
-                  {'cavity', 'wall', 'prob', 'keep_range', 'more'}, 1)
-        prob = float(cfg.get('prob', 0.5))
-        if not 0.0 <= prob <= 1.0:
-            raise ValueError(
-                f'cavity_contraction.prob must be in [0, 1], got {prob}')
-        more = cfg.get('more') or []
-        if isinstance(more, dict):
-            more = [more]
-        out['prob'] = prob
-        out['more'] = [one(dict(m), f'cavity_contraction.more[{i}]',
-                           {'cavity', 'wall', 'keep_range'}, 0)
-                       for i, m in enumerate(more)]
-        cavities = [out['cavity']] + [m['cavity'] for m in out['more']]
-        if len(set(cavities)) != len(cavities):
-            raise ValueError('cavity_contraction: each cavity once, got '
-                             f'{cavities}')
-        return out
+    def _build_sources(cfgs: Optional[Sequence[Union[Dict, Callable]]]
+                       ) -> List[Callable]:
+        """Build ``source_transforms`` (see the class docstring)."""
+        if cfgs is None:
+            return []
+        if not isinstance(cfgs, (list, tuple)):
+            raise ValueError('source_transforms must be a list of transform '
+                             f'configs, got {cfgs!r}')
+        built = []
+        for cfg in cfgs:
+            t = TRANSFORMS.build(cfg) if isinstance(cfg, dict) else cfg
+            if not callable(t):
+                raise ValueError('source_transforms must hold transform '
+                                 f'configs or callables, got {cfg!r}')
+            built.append(t)
+        return built
 
     # ------------------------------------------------------------------ random
     def _draw_geometric(self) -> Dict:
@@ -416,15 +389,8 @@ class ExemplarSynthesis(BaseTransform):
             angle=np.random.uniform(-jr, jr, size=num_classes),
             scale=np.random.uniform(*self.jitter_scale, size=num_classes),
             shift=np.random.uniform(-jt, jt, size=(num_classes, 2)))
-        # drawn last, so enabling it leaves every other draw unchanged
-        contraction = (None if self.cavity_contraction is None else dict(
-            apply=bool(np.random.rand() < self.cavity_contraction['prob']),
-            keep=np.random.uniform(*self.cavity_contraction['keep_range'])))
-        if contraction is not None:  # after the main draws: same as before
-            contraction['more'] = [np.random.uniform(*m['keep_range'])
-                                   for m in self.cavity_contraction['more']]
         return dict(geo_e=geo_e, geo_b=geo_b, int_e=int_e, int_b=int_b,
-                    jitter=jitter, contraction=contraction)
+                    jitter=jitter)
 
     # ------------------------------------------------------------- transforms
     @staticmethod
@@ -443,41 +409,45 @@ class ExemplarSynthesis(BaseTransform):
             out = out + noise
         return out
 
-    def _contract(self, img: np.ndarray, lab: np.ndarray,
-                  keep: float, cfg: Optional[Dict] = None
-                  ) -> Tuple[np.ndarray, np.ndarray]:
-        """Peel the cavity's outer rim into the wall (see cavity_contraction).
+    def _apply_sources(self, img: np.ndarray, lab: np.ndarray,
+                       classes: List[int]) -> Tuple[np.ndarray, np.ndarray]:
+        """Run ``source_transforms`` on the exemplar.
 
         Args:
             img (np.ndarray): float32 ``(H, W)`` exemplar image.
             lab (np.ndarray): uint8 ``(H, W)`` exemplar label.
-            keep (float): fraction of cavity pixels kept (the innermost ones).
-            cfg (dict, optional): ``cavity`` and ``wall`` ids; default the
-                main ``cavity_contraction``. With ``wall=0`` the rim becomes
-                background and its pixels keep their values (ESM pastes
-                organ pixels only).
+            classes (list[int]): the organ classes of ``lab``.
 
         Returns:
-            tuple: new ``(img, lab)`` (copies; unchanged when the exemplar
-            lacks the cavity or, for an organ wall, the wall).
+            tuple[np.ndarray, np.ndarray]: the transformed float32 image and
+            uint8 label, of the input shape.
+
+        Raises:
+            ValueError: if a source transform drops the sample, changes the
+                shape or adds an organ class.
         """
-        cfg = self.cavity_contraction if cfg is None else cfg
-        cavity = lab == cfg['cavity']
-        wall = lab == cfg['wall']
-        n = int(cavity.sum())
-        if n == 0 or (cfg['wall'] > 0 and not wall.any()):
-            return img, lab
-        # distance of each cavity pixel to the nearest non-cavity pixel
-        dist = cv2.distanceTransform(cavity.astype(np.uint8), cv2.DIST_L2, 5)
-        n_keep = int(round(keep * n))
-        order = np.argsort(-dist[cavity], kind='stable')  # innermost first
-        peel = np.zeros(n, dtype=bool)
-        peel[order[n_keep:]] = True
-        ys, xs = np.nonzero(cavity)
-        img, lab = img.copy(), lab.copy()
-        lab[ys[peel], xs[peel]] = cfg['wall']
-        if cfg['wall'] > 0:
-            img[ys[peel], xs[peel]] = np.float32(np.median(img[wall]))
+        h, w = lab.shape
+        src = dict(img=img.copy(), gt_seg_map=lab.copy(),
+                   seg_fields=['gt_seg_map'],
+                   img_shape=(h, w), ori_shape=(h, w))
+        for t in self.source_transforms:
+            src = t(src)
+            if src is None:
+                raise ValueError(f'source transform {t!r} dropped the '
+                                 'exemplar')
+        img = np.asarray(src['img'], dtype=np.float32)
+        lab = np.asarray(src['gt_seg_map'])
+        if img.ndim == 3 and img.shape[2] == 1:
+            img = img[..., 0]
+        if img.shape != (h, w) or lab.shape != (h, w):
+            raise ValueError('source_transforms must keep the exemplar shape '
+                             f'{(h, w)}, got {img.shape} and {lab.shape}')
+        lab = lab.astype(np.uint8, copy=False)
+        present = set(int(c) for c in np.unique(lab))
+        added = sorted(present - set(classes) - {0, self.ignore_index})
+        if added:
+            raise ValueError('source_transforms may not add organ classes, '
+                             f'got {added} beyond {classes}')
         return img, lab
 
     @staticmethod
@@ -529,13 +499,8 @@ class ExemplarSynthesis(BaseTransform):
             counts[self.ignore_index] = 0
         classes = [int(c) for c in np.flatnonzero(counts)]
         params = self._sample_params(len(classes))
-        if params['contraction'] is not None and params['contraction'][
-                'apply']:
-            ex_img, ex_lab = self._contract(ex_img, ex_lab,
-                                            params['contraction']['keep'])
-            for more, keep in zip(self.cavity_contraction['more'],
-                                  params['contraction']['more']):
-                ex_img, ex_lab = self._contract(ex_img, ex_lab, keep, more)
+        if self.source_transforms:  # their draws follow all of the above
+            ex_img, ex_lab = self._apply_sources(ex_img, ex_lab, classes)
         organ = (ex_lab > 0) & (ex_lab != self.ignore_index)
 
         # background: T_g(T_i(I_b))
@@ -550,7 +515,7 @@ class ExemplarSynthesis(BaseTransform):
         seg = np.zeros((h, w), dtype=np.uint8)
 
         # exemplar organs: T_g(T_i(I_e)) pasted where T_g(Y_e) is set
-        if classes:
+        if organ.any():
             if self.int_exemplar:
                 ex_img = self._intensity(ex_img, params['int_e'])
             if self.geo_exemplar:
@@ -596,6 +561,8 @@ class ExemplarSynthesis(BaseTransform):
         index = {c: i for i, c in enumerate(classes)}
         for c in self._paste_order(classes):
             sel = ids == c
+            if not sel.any():  # removed by a source transform
+                continue
             xc, yc = xs[sel], ys[sel]
             i = index[c]
             centre = mat[:, :2] @ np.array([xc.mean(), yc.mean()]) + mat[:, 2]
@@ -663,7 +630,7 @@ class ExemplarSynthesis(BaseTransform):
                  'brightness_range', 'blur_sigma_range', 'noise_std_range',
                  'jitter_rotate', 'jitter_scale', 'jitter_translate',
                  'border_mode', 'clip_range', 'ignore_index',
-                 'cavity_contraction', 'flip_pairs')
+                 'source_transforms', 'flip_pairs')
         args = ', '.join(f'{n}={getattr(self, n)!r}' for n in names)
         return f'{self.__class__.__name__}({args})'
 
