@@ -81,7 +81,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     from elseg.utils.cli import flush_denormals, load_config, run_cli
-    flush_denormals()  # trained MT-UNets are ~3x slower on CPU without
+    flush_denormals()  # trained MT-UNets are slow on the CPU without it
     cfg = load_config(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:

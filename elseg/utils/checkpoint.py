@@ -9,7 +9,7 @@ Two problems of mmengine 0.10.7 on recent torch are solved here:
    Rather than switching the safe loader off, :func:`register_safe_globals` adds
    exactly those types to torch's allow-list, so every checkpoint is still loaded
    by the restricted unpickler. A checkpoint that holds any other object still
-   fails, now with a message that names the object and the fix.
+   fails, with a message that names the object and the fix.
 2. mmengine writes a checkpoint straight to its final name: a job killed while
    writing leaves a truncated ``iter_N.pth`` that ``--resume`` then picks. The
    local storage backend is replaced by :class:`AtomicLocalBackend`, which writes

@@ -129,8 +129,8 @@ class ExemplarSynthesis(BaseTransform):
     Randomness: every parameter is drawn, in a fixed order and whatever the
     switches, in one ``@cache_randomness`` method from ``np.random`` (so
     ``np.random.seed`` fixes the output, and turning a switch off leaves the
-    other draws unchanged). The noise field is drawn by ``cv2.randn`` (four
-    times faster than numpy's normal generator) after ``cv2.setRNGSeed`` with
+    other draws unchanged). The noise field is drawn by ``cv2.randn`` (faster
+    than numpy's normal generator) after ``cv2.setRNGSeed`` with
     one of those draws, so it is seeded too (this reseeds OpenCV's RNG of
     the calling thread). The ``source_transforms`` draw after all of them.
 

@@ -94,9 +94,8 @@ class ExemplarTwoStageHook(Hook):
         flip (bool): Horizontal-flip test-time augmentation for pseudo labels.
             Set False for a network trained without flips: it has never seen
             mirrored anatomy, and averaging with its mirrored prediction
-            halves the probability of every organ with a side (measured on
-            CHAOS, a no-flip N_s: the liver took 0.45% of the pseudo-labelled
-            pixels with the flip, 2.6% without). Defaults to True.
+            halves the probability of every organ with a side
+            (docs/results/2026-11-30_chaos_cpu.md). Defaults to True.
         flip_pairs (Sequence[Sequence[int]]): Paired left/right classes
             exchanged in the mirrored prediction, for a network trained with
             flips that swap them (see

@@ -75,9 +75,8 @@ class MeanTeacherEncoderDecoder(EMATeacherMixin, EncoderDecoder):
 
     ``bn_stats`` says which samples BatchNorm's training statistics come from.
     ``'batch'`` (SSL4MIS, MLDS): labelled and unlabelled samples in one
-    forward. With one labelled slice that collapses the network (mean DSC
-    0.04 on ACDC exemplar 1 even with the consistency weight at 0, 0.22 with
-    the exemplar alone; docs/mlds_investigation.md). ``'labeled'``: the
+    forward. With one labelled slice that collapses the network, even with
+    the consistency weight at 0 (docs/mlds_investigation.md). ``'labeled'``: the
     labelled samples are forwarded alone (BatchNorm statistics and running
     averages from them only, as an exemplar-only UNet), the unlabelled ones
     in a second student pass (full-resolution head only) with the running
