@@ -10,7 +10,7 @@
 # - one re-labelling round three quarters through the run (ST++, Yang et al.
 #   CVPR 2022): the network pseudo-labels the unlabelled slices again and the
 #   rest of stage 2 learns those labels.
-# Test option: tools/test.py --largest-cc. Results and the ablations of each
+# Test option: tools/test.py --anchored-cc. Results and the ablations of each
 # ingredient: docs/results/README.md, configs/ablations/.
 _base_ = [
     '../_base_/models/unet_fcn.py', '../_base_/datasets/acdc_exemplar.py',
