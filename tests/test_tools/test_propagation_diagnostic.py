@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parents[2] / 'tools'
-CONFIG = (Path(__file__).resolve().parents[2] / 'configs' / 'elnet' /
+CONFIG = (Path(__file__).resolve().parents[2] / 'configs' / 'ablations' /
           'propagation' / 'acdc_cpu_propagation_both.py')
 
 
@@ -40,7 +40,7 @@ def test_scores_each_propagated_slice(phantom_root, tmp_path, capsys):
 
 
 def test_config_without_propagation_takes_the_flags(phantom_root, capsys):
-    config = CONFIG.parents[1] / 'acdc_cpu.py'
+    config = CONFIG.parents[2] / 'elnet' / 'elnet_unet-b16_128x128_acdc_cpu.py'
     res = _tool().main([str(config), '--data-root', str(phantom_root),
                         '--exemplar', 'patient001_frame01_slice_3',
                         '--neighbours', '1', '--other-frames', '0'])
