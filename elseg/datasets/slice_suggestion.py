@@ -313,6 +313,22 @@ def _slice_parts(slice_id: str) -> Tuple[str, Optional[int]]:
             MedicalSliceDataset.slice_number_of(slice_id))
 
 
+def _read_slice_ids(data_root: str, split_list: str) -> Tuple[str, List[str]]:
+    """The list's path and its slice ids, sorted and without duplicates.
+
+    Raises:
+        FileNotFoundError: The list does not exist.
+    """
+    list_path = split_list if osp.isabs(split_list) else osp.join(
+        data_root, split_list)
+    if not osp.isfile(list_path):
+        raise FileNotFoundError(f'Split list not found: {list_path!r}.')
+    with open(list_path) as f:
+        ids = sorted({line.strip() for line in f
+                      if line.strip() and not line.startswith('#')})
+    return list_path, ids
+
+
 def slice_volumes(data_root: str,
                   split_list: str = 'train_slices.list',
                   slice_dir: str = 'data/slices',
@@ -339,13 +355,7 @@ def slice_volumes(data_root: str,
         ValueError: An empty list, a slice id without a slice number, or
             slices of one volume with different shapes.
     """
-    list_path = split_list if osp.isabs(split_list) else osp.join(
-        data_root, split_list)
-    if not osp.isfile(list_path):
-        raise FileNotFoundError(f'Split list not found: {list_path!r}.')
-    with open(list_path) as f:
-        ids = sorted({line.strip() for line in f
-                      if line.strip() and not line.startswith('#')})
+    list_path, ids = _read_slice_ids(data_root, split_list)
     if not ids:
         raise ValueError(f'No slice ids in {list_path!r}.')
     per_volume: Dict[str, List[int]] = {}
@@ -569,13 +579,7 @@ def middle_third_slice(data_root: str,
     """
     if seed < 0:
         raise ValueError(f'seed must be >= 0, got {seed}.')
-    list_path = split_list if osp.isabs(split_list) else osp.join(
-        data_root, split_list)
-    if not osp.isfile(list_path):
-        raise FileNotFoundError(f'Split list not found: {list_path!r}.')
-    with open(list_path) as f:
-        ids = sorted({line.strip() for line in f
-                      if line.strip() and not line.startswith('#')})
+    list_path, ids = _read_slice_ids(data_root, split_list)
     per_volume: Dict[str, List[Tuple[int, str]]] = {}
     for sid in ids:
         vid, num = _slice_parts(sid)
