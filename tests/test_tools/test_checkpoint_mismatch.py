@@ -107,18 +107,13 @@ def trained_other(tmp_path, tiny_model_cfg):
     from mmseg.registry import MODELS
 
     from tests.test_tools.test_convert_nifti import (convert, save,
-                                                     user_folder, volumes)
+                                                     user_folder, volumes,
+                                                     write_tiny_nifti_config)
     user_folder(tmp_path / 'src')
     convert(tmp_path, '--exemplar-label',
             str(tmp_path / 'src' / 'annotation.nii.gz'), '--exemplar-case', '2')
-    cfg = tmp_path / 'tiny.py'
-    cfg.write_text(
-        "default_scope = 'mmseg'\n"
-        "custom_imports = dict(imports=['elseg'], allow_failed_imports=False)\n"
-        'crop_size = (32, 32)\n'
-        f'model = {tiny_model_cfg!r}\n'
-        "test_dataloader = dict(dataset=dict(type='NiftiSliceDataset', "
-        f"data_root={str(tmp_path / 'out')!r}))\n")
+    cfg = write_tiny_nifti_config(tmp_path / 'tiny.py', tmp_path / 'out',
+                                  tiny_model_cfg)
     other = MODELS.build(ConfigDict(tiny_model_cfg, decode_head=dict(
         tiny_model_cfg['decode_head'], num_classes=5, channels=4)))
     ckpt = tmp_path / 'five_classes.pth'

@@ -144,20 +144,26 @@ def test_convert_bad_classes_option(tmp_path, capsys):
     assert not (tmp_path / 'out').exists()
 
 
+def write_tiny_nifti_config(path, data_root, model_cfg):
+    """A config of ``model_cfg`` testing on a converted folder (32x32)."""
+    path.write_text(
+        "default_scope = 'mmseg'\n"
+        "custom_imports = dict(imports=['elseg'], allow_failed_imports=False)\n"
+        'crop_size = (32, 32)\n'
+        f'model = {model_cfg!r}\n'
+        "test_dataloader = dict(dataset=dict(type='NiftiSliceDataset', "
+        f"data_root={str(data_root)!r}))\n")
+    return path
+
+
 @pytest.fixture
 def trained(tmp_path, tiny_model, tiny_model_cfg):
     """A converted folder, a config over it and a tiny model's checkpoint."""
     user_folder(tmp_path / 'src')
     convert(tmp_path, '--exemplar-label',
             str(tmp_path / 'src' / 'annotation.nii.gz'), '--exemplar-case', '2')
-    cfg = tmp_path / 'tiny.py'
-    cfg.write_text(
-        "default_scope = 'mmseg'\n"
-        "custom_imports = dict(imports=['elseg'], allow_failed_imports=False)\n"
-        'crop_size = (32, 32)\n'
-        f'model = {tiny_model_cfg!r}\n'
-        "test_dataloader = dict(dataset=dict(type='NiftiSliceDataset', "
-        f"data_root={str(tmp_path / 'out')!r}))\n")
+    cfg = write_tiny_nifti_config(tmp_path / 'tiny.py', tmp_path / 'out',
+                                  tiny_model_cfg)
     ckpt = tmp_path / 'tiny.pth'
     torch.save(dict(state_dict=tiny_model.state_dict(),
                     meta=dict(dataset_meta=dict(
