@@ -44,6 +44,14 @@ Rules:
   annotate). It reads the candidates' images only, never a label; in a
   benchmark the suggested slice's label then stands in for the user's
   annotation (training checks that it shows every class).
+* ``'suggested_checked'``: the ``seed``-th slice of the same label-free
+  ranking among the suggestions that show every class (each volume's first
+  such suggestion, in ranking order, then the others). It simulates the
+  annotator who looks at the suggestion sheet and skips a suggested slice
+  where a structure is missing (on abdominal stacks the suggestion can fall
+  just below the spleen): the ranking still reads images only, and the
+  candidates' labels are read, as by the labelled rules, only to check
+  which classes a slice shows.
 * ``'middle_third'``: label-free baseline, a random slice of the middle third
   of a random training volume (reads the slice list only): what a user
   without labels and without the suggestion might pick.
@@ -59,11 +67,12 @@ from elseg.utils.io import check_data_root
 
 from .exemplar_file import read_exemplar_file, write_exemplar_file
 from .medical_slice_dataset import MedicalSliceDataset
-from .slice_suggestion import middle_third_slice, suggested_slice
+from .slice_suggestion import (middle_third_slice, suggested_slice,
+                               suggestion_order)
 from .transforms.load_medical_slice import read_slice
 
 RULES = ('random', 'central', 'largest_area', 'representative', 'suggested',
-         'middle_third')
+         'suggested_checked', 'middle_third')
 
 
 def _slice_parts(slice_id: str) -> Tuple[str, Optional[int]]:
@@ -90,8 +99,9 @@ def select_exemplar(data_root: str,
         split_list (str): List of candidate slice ids, relative to
             ``data_root`` or absolute. Defaults to 'train_slices.list'.
         rule (str): 'random' (paper), 'central', 'largest_area',
-            'representative' or 'suggested' (label-free; ignores
-            ``num_classes`` and ``min_pixels``).
+            'representative', 'suggested' (label-free; ignores
+            ``num_classes`` and ``min_pixels``), 'suggested_checked' or
+            'middle_third' (label-free).
         seed (int): Seed of the random rules. Defaults to 0.
         num_classes (int): Classes including background; a candidate's label
             must contain all of 1..num_classes-1 (background is not required).
@@ -152,6 +162,25 @@ def select_exemplar(data_root: str,
             f'No slice of {list_path!r} contains all {num_classes - 1} '
             f'foreground classes with >= {min_pixels} pixels; check '
             'num_classes and the labels.')
+    if rule == 'suggested_checked':
+        if seed < 0:
+            raise ValueError(f'seed must be >= 0, got {seed}.')
+        shows = {sid for sid, _ in candidates}
+        order = [sid for sid in suggestion_order(data_root, split_list,
+                                                 slice_dir, suffix)
+                 if sid in shows]
+        if not order:
+            raise ValueError(
+                f'No suggested slice of {list_path!r} shows all '
+                f'{num_classes - 1} foreground classes; use the rule '
+                "'representative' or choose the exemplar by hand.")
+        # each volume's first all-class suggestion, then the rest
+        firsts: Dict[str, str] = {}
+        for sid in order:
+            firsts.setdefault(_slice_parts(sid)[0], sid)
+        order = list(firsts.values()) + [
+            sid for sid in order if sid not in set(firsts.values())]
+        return order[seed % len(order)]
     if rule == 'largest_area':
         return max(candidates, key=lambda c: (c[1], c[0]))[0]
     if rule == 'representative':

@@ -622,9 +622,32 @@ def suggested_slice(data_root: str,
     """
     if seed < 0:
         raise ValueError(f'seed must be >= 0, got {seed}.')
-    ranked = rank_slices(slice_volumes(data_root, split_list, slice_dir,
-                                       suffix))
-    return ranked[seed % len(ranked)].slice_id
+    ranked = suggestion_order(data_root, split_list, slice_dir, suffix)
+    return ranked[seed % len(ranked)]
+
+
+def suggestion_order(data_root: str,
+                     split_list: str = 'train_slices.list',
+                     slice_dir: str = 'data/slices',
+                     suffix: str = '.h5') -> List[str]:
+    """The slice ids of the label-free ranking of a slice layout, best
+    first (:func:`rank_slices` on :func:`slice_volumes`; images only).
+
+    Args:
+        data_root (str): Dataset folder (slice layout).
+        split_list (str): Candidate slice ids. Defaults to
+            'train_slices.list'.
+        slice_dir (str): Slice folder. Defaults to 'data/slices'.
+        suffix (str): '.h5' or '.npz'. Defaults to '.h5'.
+
+    Returns:
+        list[str]: The candidates' slice ids, best first.
+
+    Raises:
+        ValueError: Unusable data.
+    """
+    return [s.slice_id for s in rank_slices(
+        slice_volumes(data_root, split_list, slice_dir, suffix))]
 
 
 # ------------------------------------------------------------ the sheet

@@ -186,6 +186,37 @@ def test_suggested_rule_takes_the_seed_th_suggestion(two_volumes):
         ss.suggested_slice(str(two_volumes), -1)
 
 
+def _clear_label(root, sid):
+    with h5py.File(root / 'data' / 'slices' / f'{sid}.h5', 'r+') as f:
+        f['label'][...] = 0
+
+
+def test_suggested_checked_skips_suggestions_lacking_a_class(two_volumes):
+    # the 1st and 3rd suggestions lose their only foreground class
+    for sid in (RANKED[0], RANKED[2]):
+        _clear_label(two_volumes, sid)
+    picks = [select_exemplar(str(two_volumes), rule='suggested_checked',
+                             seed=s, num_classes=2) for s in range(4)]
+    # each volume's first all-class suggestion (B slice 3, A slice 4), then
+    # the rest
+    assert picks == [RANKED[1], RANKED[4], RANKED[3], RANKED[1]]
+    # the pure rule does not look: its seed 0 is still the first suggestion
+    assert select_exemplar(str(two_volumes), rule='suggested',
+                           seed=0) == RANKED[0]
+    with pytest.raises(ValueError, match='got -1'):
+        select_exemplar(str(two_volumes), rule='suggested_checked', seed=-1,
+                        num_classes=2)
+
+
+def test_suggested_checked_without_any_all_class_suggestion(two_volumes):
+    # only a slice outside the candidates (A slice 1) shows the class
+    for sid in RANKED:
+        _clear_label(two_volumes, sid)
+    with pytest.raises(ValueError, match="'representative'"):
+        select_exemplar(str(two_volumes), rule='suggested_checked',
+                        num_classes=2)
+
+
 # ---------------------------------------------------------------- the spy
 @pytest.fixture
 def label_spy(monkeypatch):

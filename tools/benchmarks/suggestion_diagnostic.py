@@ -1,7 +1,9 @@
 """DIAGNOSTIC: do the suggested slices show every class? (labelled data only)
 
 The label-free ranking (:mod:`elseg.datasets.slice_suggestion`) is run first;
-only then are the hidden labels of its suggestions read, never fed back. The
+only then are the hidden labels of its suggestions read, never fed back; it
+prints which suggestions the rule ``suggested_checked`` (an annotator skipping
+suggested slices where a class is missing) takes. The
 same check for the label-free baseline ``middle_third`` (a random slice of the
 middle third of a random training volume), over 300 seeds.
 
@@ -31,6 +33,13 @@ def main(argv=None) -> None:
     print(f"each volume's best ({nvol}): {best} lack a class")
     print(f'all {len(ranked)} candidates: '
           f'{sum(bool(v) for v in miss.values())} lack a class')
+    from elseg.datasets.exemplar import select_exemplar
+    rank = {s.slice_id: k + 1 for k, s in enumerate(ranked)}
+    checked = [select_exemplar(root, rule='suggested_checked', seed=seed,
+                               num_classes=ncls) for seed in range(3)]
+    print("'suggested_checked' seeds 0-2 (an annotator skipping suggestions "
+          'that lack a class): ' + ', '.join(
+              f'{sid} (suggestion {rank[sid]})' for sid in checked))
     picks = [ss.middle_third_slice(root, seed) for seed in range(args.draws)]
     base = ss.check_suggestions(root, sorted(set(picks)), ncls)
     print('middle_third seeds 0-2:', [(p, base[p]) for p in picks[:3]])
