@@ -80,7 +80,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
         help='passed to every tools/train.py and tools/test.py run, e.g. '
-        'train_cfg.max_iters=20 (not randomness.seed / the exemplar)')
+        'train_cfg.max_iters=20 (not randomness.seed / the exemplar, but '
+        'its num and spread)')
     parser.add_argument(
         '--train-val', action='store_true',
         help='keep the validation at the end of training (off by default: '

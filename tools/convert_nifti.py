@@ -12,6 +12,7 @@ Examples:
     python tools/convert_nifti.py my_scans --out data/mine --modality MRI \
         --classes liver=1 spleen=2 --val-ids 7 9 \
         --exemplar-label my_scans/annotation_3.nii.gz --exemplar-case 3
+    # ... or several slices of that scan annotated: add --multi-slice
     # another labelled set, only to evaluate a trained model on
     python tools/convert_nifti.py other_scans --out data/other --modality MRI \
         --classes liver=1 spleen=2 --eval-only
@@ -69,6 +70,10 @@ def parse_args(argv=None):
     parser.add_argument('--exemplar-label',
                         help='label volume with exactly ONE annotated slice '
                         '(the only training label then)')
+    parser.add_argument('--multi-slice', action='store_true',
+                        help='--exemplar-label may hold several annotated '
+                        'slices: each becomes a labelled training slice (one '
+                        'must show every class)')
     parser.add_argument('--exemplar-case',
                         help='case id of the image the exemplar annotates '
                         '(default: from its name, label_<id>.nii.gz)')
@@ -88,6 +93,9 @@ def main(argv=None):
     def convert():
         classes = parse_classes(args.classes) if args.classes else None
         splits = None
+        if args.multi_slice and not args.exemplar_label:
+            raise ValueError('--multi-slice applies to --exemplar-label: add '
+                             'the annotation, or drop --multi-slice.')
         if args.eval_only and (args.val_ids or args.exemplar_label):
             raise ValueError('--eval-only puts every case in the val split: '
                              'drop --val-ids / --exemplar-label, or drop '
@@ -108,7 +116,8 @@ def main(argv=None):
             exemplar_case=args.exemplar_case,
             percentiles=tuple(args.percentiles),
             hu_window=tuple(args.hu_window),
-            other_ids_to_background=args.other_ids_to_background)
+            other_ids_to_background=args.other_ids_to_background,
+            multi_slice=args.multi_slice)
 
     meta = run_cli(convert)
     counts = {}
@@ -118,11 +127,14 @@ def main(argv=None):
           f"({meta['normalisation']}), cases {counts}, training labels: "
           f"{meta['training_labels']}")
     if 'exemplar' in meta:
-        where = meta['exemplar']['source_slice']
-        print(f"exemplar: {meta['exemplar']['slice_id']} (in "
-              f"{meta['exemplar']['source']}: ITK-SNAP slice "
-              f"{where['itk_snap']}, 3D Slicer {where['axis'].upper()} "
-              f"{where['slicer']}) -> {args.out}/exemplar.json")
+        ex = meta['exemplar']
+        ids = ex.get('slice_ids', [ex['slice_id']])
+        wheres = ex.get('source_slices', [ex['source_slice']])
+        for i, (sid, where) in enumerate(zip(ids, wheres)):
+            print(f"{'exemplar' if i == 0 else 'labelled slice'}: {sid} (in "
+                  f"{ex['source']}: ITK-SNAP slice {where['itk_snap']}, 3D "
+                  f"Slicer {where['axis'].upper()} {where['slicer']}) -> "
+                  f"{args.out}/exemplar.json")
     if not counts.get('train'):
         print(f'evaluation only: python tools/test.py CONFIG CHECKPOINT '
               f'--data-root {args.out} --split-list '

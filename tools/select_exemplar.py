@@ -1,13 +1,16 @@
-"""Choose the exemplar slice (the one labelled slice) and write it to a file.
+"""Choose the exemplar slice (or several labelled slices) and write them to a file.
 
 Example:
     python tools/select_exemplar.py data/ACDC --rule random --seed 0 \
         --out work_dirs/exemplar_seed0.json
+    # three labelled slices of three patients (one id a line)
+    python tools/select_exemplar.py data/ACDC --rule central --num 3 \
+        --spread patients --out work_dirs/exemplars3.json
 """
 import argparse
 import os.path as osp
 
-from elseg.datasets.exemplar import (RULES, select_exemplar,
+from elseg.datasets.exemplar import (RULES, SPREADS, select_exemplars,
                                      write_exemplar_file)
 
 
@@ -19,6 +22,12 @@ def parse_args(argv=None):
     parser.add_argument('--rule', default='random', choices=RULES,
                         help="'random' is the paper's rule")
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--num', type=int, default=1,
+                        help='how many labelled slices (the exemplar first)')
+    parser.add_argument('--spread', default='patients', choices=SPREADS,
+                        help='with --num > 1: the rule\'s choices in '
+                        'different patients, or the nearest slices of the '
+                        "exemplar's volume")
     parser.add_argument('--num-classes', type=int,
                         help='classes incl. background (ACDC 4, Synapse 9, '
                         'CHAOS 5); default: the classes of data_root/'
@@ -43,15 +52,16 @@ def num_classes_of(args) -> int:
 def main(argv=None):
     args = parse_args(argv)
     from elseg.utils.cli import run_cli
-    slice_id = run_cli(lambda: select_exemplar(
+    slice_ids = run_cli(lambda: select_exemplars(
         args.data_root, args.split_list, rule=args.rule, seed=args.seed,
         num_classes=num_classes_of(args), slice_dir=args.slice_dir,
-        suffix=args.suffix))
-    print(slice_id)
+        suffix=args.suffix, num=args.num, spread=args.spread))
+    print('\n'.join(slice_ids))
     if args.out:
-        write_exemplar_file(args.out, slice_id, args.rule, args.seed,
+        extra = dict(spread=args.spread) if args.num > 1 else {}
+        write_exemplar_file(args.out, slice_ids, args.rule, args.seed,
                             data_root=args.data_root,
-                            split_list=args.split_list)
+                            split_list=args.split_list, **extra)
 
 
 if __name__ == '__main__':

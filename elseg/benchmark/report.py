@@ -145,6 +145,12 @@ def results_table(rows: Sequence[dict], classes: Sequence[str],
     return '\n'.join(lines)
 
 
+def _exemplar_cell(exemplar: dict) -> str:
+    """The run's labelled slice ids (``ids``, else ``id``), or a dash."""
+    ids = exemplar.get('ids') or [exemplar.get('id', '–')]
+    return ', '.join(str(i) for i in ids)
+
+
 def runs_table(rows: Sequence[dict]) -> str:
     """Markdown table of every run: seed, exemplar, mDice, mHD95, times."""
     lines = ['| Row | Seed | Exemplar | Status | mDice (%) | mHD95 | '
@@ -162,7 +168,7 @@ def runs_table(rows: Sequence[dict]) -> str:
                 status = f"failed ({r.get('stage', '?')})"
             lines.append(
                 f"| {row['name']} | {r.get('seed')} | "
-                f"{(r.get('exemplar') or {}).get('id', '–')} | {status} | "
+                f"{_exemplar_cell(r.get('exemplar') or {})} | {status} | "
                 f"{num(m.get('mDice'), 100)} | {num(m.get('mHD95'))} | "
                 f"{num(r.get('train_time_s'), digits=1)} | "
                 f"{num(r.get('eval_time_s'), digits=1)} |")

@@ -17,6 +17,10 @@ from elseg import datasets
 KEEP_CONFIG_EXEMPLAR = 'config'
 #: Dotted config keys the benchmark sets itself for every seed.
 RESERVED_KEYS = ('randomness.seed', 'train_dataloader.dataset.exemplar')
+#: Keys under them that the user may set: how many labelled slices, and where
+#: the extra ones come from (the seed's rule still chooses them).
+USER_EXEMPLAR_KEYS = ('train_dataloader.dataset.exemplar.num',
+                      'train_dataloader.dataset.exemplar.spread')
 
 
 def parse_cfg_options(options: Sequence[str]) -> Dict[str, Any]:
@@ -49,10 +53,13 @@ def check_user_options(options: Sequence[str]) -> None:
         options (Sequence[str]): The user's ``KEY=VALUE`` options.
 
     Raises:
-        ValueError: An option sets ``randomness.seed`` or the exemplar.
+        ValueError: An option sets ``randomness.seed`` or the exemplar
+            (other than its ``num`` and ``spread``).
     """
     for item in options:
         key = item.partition('=')[0]
+        if key in USER_EXEMPLAR_KEYS:
+            continue
         if any(key == k or key.startswith(k + '.') for k in RESERVED_KEYS):
             raise ValueError(
                 f'--cfg-options {item!r} conflicts with the benchmark, which '
@@ -215,39 +222,44 @@ def check_data_roots(rows: Dict[str, Any], options: Sequence[str]) -> None:
 
 
 def resolve_exemplar(cfg, cache: Optional[dict] = None) -> Dict[str, Any]:
-    """The exemplar slice a config trains on, chosen as the dataset does.
+    """The labelled slice(s) a config trains on, chosen as the dataset does.
 
-    A slice id, a ``dict(file=...)``, or a rule: ``select_exemplar`` with the
-    arguments ``exemplar_selection_kwargs`` fills from the wrapped dataset
-    (built without reading its files), as ``ExemplarLearningDataset`` does.
+    A slice id, a list of them, a ``dict(file=...)``, or a rule:
+    ``select_exemplars`` with the arguments ``exemplar_selection_kwargs``
+    fills from the wrapped dataset (built without reading its files), as
+    ``ExemplarLearningDataset`` does.
 
     Args:
         cfg (mmengine.Config): The run's config (all options merged).
-        cache (dict, optional): Memo of ``select_exemplar`` calls (rows share
-            the exemplar of a seed; choosing it reads every training label).
+        cache (dict, optional): Memo of ``select_exemplars`` calls (rows
+            share the exemplar of a seed; choosing it reads every training
+            label).
 
     Returns:
-        dict: ``id`` (slice id) and ``spec`` (the config's exemplar setting).
+        dict: ``id`` (the exemplar's slice id: the first labelled slice),
+        ``spec`` (the config's exemplar setting) and, with several labelled
+        slices, ``ids`` (all of them, the exemplar first).
     """
     from mmseg.registry import DATASETS
     dataset = cfg.train_dataloader.dataset
     exemplar = dataset.get('exemplar')
-    if isinstance(exemplar, dict):
-        spec = exemplar.to_dict() if hasattr(exemplar, 'to_dict') else dict(
-            exemplar)
-        if 'file' in spec:
-            chosen = datasets.read_exemplar_file(spec['file'])['slice_id']
-            return dict(id=chosen, spec=spec)
+    spec = exemplar.to_dict() if hasattr(exemplar, 'to_dict') else exemplar
+    if isinstance(spec, dict) and 'file' not in spec:
         wrapped_cfg = dataset.dataset.to_dict() if hasattr(
             dataset.dataset, 'to_dict') else dict(dataset.dataset)
         wrapped = DATASETS.build(dict(wrapped_cfg, lazy_init=True))
         kwargs = datasets.exemplar_selection_kwargs(
             spec, wrapped, dataset.get('num_classes'))
         key = json.dumps(kwargs, sort_keys=True, default=str)
-        if cache is None or key not in cache:
-            chosen = datasets.select_exemplar(**kwargs)
-            if cache is None:
-                return dict(id=chosen, spec=spec)
-            cache[key] = chosen
-        return dict(id=cache[key], spec=spec)
-    return dict(id=str(exemplar), spec=exemplar)
+        if cache is not None and key in cache:
+            ids = cache[key]
+        else:
+            ids = datasets.select_exemplars(**kwargs)
+            if cache is not None:
+                cache[key] = ids
+    else:
+        ids = datasets.exemplar_ids(spec)
+    record = dict(id=ids[0], spec=spec)
+    if len(ids) > 1:
+        record['ids'] = list(ids)
+    return record

@@ -1,5 +1,6 @@
-"""The training set of exemplar learning: one labelled slice, its synthetic
-offspring and the unlabelled slices (ELNet, En & Guo, arXiv 2204.01713, Sec. 3).
+"""The training set of exemplar learning: one labelled slice (or a few), its
+synthetic offspring and the unlabelled slices (ELNet, En & Guo, arXiv
+2204.01713, Sec. 3).
 """
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ import numpy as np
 from mmengine.dataset import Compose
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from .exemplar import (exemplar_selection_kwargs, read_exemplar_file,
-                       select_exemplar)
+from .exemplar import exemplar_ids
 from .exemplar_propagation import propagate_exemplar
 from .pseudo_labels import load_pseudo_label
 from .transforms.load_medical_slice import LoadMedicalSlice
@@ -73,11 +73,23 @@ class ExemplarLearningDataset:
     exemplar D_E and synthetic samples D_S made from it by ESM; stage 2 adds the
     unlabelled slices D_U with the stage-1 model's pseudo labels.
 
-    Exactly one slice is labelled. The wrapped dataset must be built without
-    labels (``with_label=False``); the exemplar's label is the only label file
-    this class opens. Unlabelled slices carry their pseudo label (stage 2) or an
-    all-ignore map (255) when there is none, so their true labels can never
-    reach training.
+    One slice is labelled (the paper), or a few: ``exemplar`` names K
+    labelled slices, the first of which is the exemplar and shows every class.
+    The wrapped dataset must be built without labels (``with_label=False``);
+    the labelled slices' labels are the only label files this class opens.
+    Unlabelled slices carry their pseudo label (stage 2) or an all-ignore map
+    (255) when there is none, so their true labels can never reach training.
+
+    With K labelled slices: the exemplar stream serves one of them drawn
+    uniformly per sample; each synthetic sample takes its organs from one
+    drawn uniformly (ESM), and an ``exemplar_inpainted`` background is any of
+    them with its organs inpainted; none of them is in the unlabelled pool.
+    Propagation starts from the first only (the others are not its targets).
+    ``exemplar_id`` / ``exemplar_img`` / ``exemplar_label`` /
+    ``exemplar_info`` / ``exemplar_inpainted`` are the first's;
+    ``exemplar_ids``, ``exemplar_imgs``, ``exemplar_labels``,
+    ``exemplar_infos`` and ``exemplar_inpainted_imgs`` list all K. With one
+    slice no extra random number is drawn.
 
     Each index maps to a stream through a fixed repeating pattern built from
     the stage's stream ratios (e.g. ``dict(exemplar=1, synthetic=3)`` gives
@@ -97,9 +109,15 @@ class ExemplarLearningDataset:
     Args:
         dataset (dict): Config of the wrapped slice dataset (e.g.
             ``ACDCDataset`` over ``train_slices.list`` with ``with_label=False``).
-        exemplar (str | dict): The exemplar slice id, or ``dict(file=path)``
-            written by ``tools/select_exemplar.py``, or
-            ``dict(rule='random', seed=0)`` to select it here.
+        exemplar (str | list[str] | dict): The exemplar slice id, a list of
+            labelled slice ids (the first shows every class), or
+            ``dict(file=path)`` written by ``tools/select_exemplar.py`` or
+            ``tools/convert_nifti.py`` (one or several slices), or
+            ``dict(rule='random', seed=0)`` to select it here; add ``num=K``
+            for K labelled slices and ``spread='patients'`` (default: the
+            rule's choices in K different patients) or ``'volume'`` (the
+            rule's slice and its K-1 nearest slices of the same volume), see
+            :func:`~elseg.datasets.exemplar.select_exemplars`.
         scale (tuple[int, int]): (h, w) every training image is resized to
             before synthesis and augmentation (the network input size).
         pipeline (list[dict]): Shared transforms for all streams (augmentation
@@ -113,7 +131,8 @@ class ExemplarLearningDataset:
         min_confidence (float): Pseudo-label pixels whose confidence is below
             this become ignore (255). Defaults to 0.
         length (int): Fixed dataset length. Defaults to 100000.
-        num_classes (int, optional): Checked against the exemplar's labels.
+        num_classes (int, optional): Checked against the labelled slices'
+            labels.
         exemplar_pipeline (list[dict], optional): Transforms applied to the
             exemplar stream only, before ``pipeline`` (e.g.
             ``SegScaleIntensity``: the scale and intensity jitter that ESM
@@ -135,18 +154,29 @@ class ExemplarLearningDataset:
             dropped), ``ratios`` (``dict(stage1=1, stage2=1)``) and
             ``esm_prob`` (0: the probability that a synthetic sample takes
             its organs from a propagated slice instead of the exemplar).
+            Propagation starts from the first labelled slice only.
 
     Raises:
         ValueError: On unknown streams or backgrounds, a stage without any
-            stream, an exemplar that is not in the wrapped dataset, or (with
+            stream, a labelled slice that is not in the wrapped dataset, a
+            bad ``num`` or ``spread`` (see
+            :func:`~elseg.datasets.exemplar.select_exemplars`), or (with
             ``num_classes``) a class count that differs from the dataset's
-            class names, an exemplar lacking a class or holding a label value
-            outside the classes.
+            class names, an exemplar (the first labelled slice) lacking a
+            class or a labelled slice holding a label value outside the
+            classes.
+
+    Example:
+        >>> # three labelled slices of three patients, chosen by a rule
+        >>> exemplar = dict(rule='central', seed=0, num=3, spread='patients')
+        >>> # or named: the first shows every class
+        >>> exemplar = ['patient001_frame01_slice_5',
+        ...             'patient001_frame01_slice_6']
     """
 
     def __init__(self,
                  dataset: dict,
-                 exemplar: Union[str, dict],
+                 exemplar: Union[str, Sequence[str], dict],
                  scale: Sequence[int] = (224, 224),
                  pipeline: Optional[List[dict]] = None,
                  synthesis: Optional[dict] = None,
@@ -221,53 +251,83 @@ class ExemplarLearningDataset:
             self._init_propagation(dict(propagation))
 
     # ------------------------------------------------------------------ setup
-    def _init_exemplar(self, exemplar: Union[str, dict]) -> None:
-        if isinstance(exemplar, dict):
-            if 'file' in exemplar:
-                exemplar_id = read_exemplar_file(exemplar['file'])['slice_id']
-            else:
-                exemplar_id = select_exemplar(**exemplar_selection_kwargs(
-                    exemplar, self.dataset, self.num_classes))
-        else:
-            exemplar_id = str(exemplar)
+    def _init_exemplar(self, exemplar: Union[str, Sequence[str], dict]) -> None:
+        """Load the labelled slices (their labels: the only ones read)."""
+        ids = exemplar_ids(exemplar, self.dataset, self.num_classes)
         infos = [self.dataset.get_data_info(i) for i in range(len(self.dataset))]
-        match = [i for i, info in enumerate(infos)
-                 if self._slice_id(info) == exemplar_id]
-        if not match:
-            raise ValueError(
-                f'Exemplar {exemplar_id!r} is not a slice of the training set '
-                f'{self.dataset.data_root!r} ({len(infos)} slices). Pick one '
-                'with tools/select_exemplar.py.')
-        self.exemplar_id = exemplar_id
-        ex_info = dict(infos[match[0]])
-        ex_info['seg_map_path'] = ex_info['img_path']  # the one label we read
-        ex = self.loader(dict(ex_info))
-        label = ex['gt_seg_map']
-        if self.num_classes is not None:
-            self._check_num_classes(label, exemplar_id, ex_info['img_path'])
-            present = set(np.unique(label).tolist())
-            missing = sorted(set(range(self.num_classes)) - present)
-            if missing:
-                names = self.metainfo.get('classes', ())
-                named = [names[m] if m < len(names) else str(m) for m in missing]
+        index_of: Dict[str, int] = {}
+        for i, info in enumerate(infos):
+            index_of.setdefault(self._slice_id(info), i)
+        for k, sid in enumerate(ids):
+            if sid not in index_of:
+                which = (f'Labelled slice {k + 1} of {len(ids)} {sid!r}'
+                         if len(ids) > 1 else f'Exemplar {sid!r}')
                 raise ValueError(
-                    f'Exemplar {exemplar_id!r} ({ex_info["img_path"]}) lacks '
-                    f'class(es) {named}; exemplar learning needs one slice '
-                    'showing every class. Choose another with '
-                    'tools/select_exemplar.py.')
-        self.exemplar_img = _resize(ex['img'].astype(np.float32), self.scale,
-                                    False)
-        self.exemplar_label = _resize(label.astype(np.uint8), self.scale, True)
-        self.exemplar_info = ex_info
-        self.exemplar_inpainted = inpaint_organs(self.exemplar_img,
-                                                 self.exemplar_label > 0)
+                    f'{which} is not a slice of the training set '
+                    f'{self.dataset.data_root!r} ({len(infos)} slices). Pick '
+                    'one with tools/select_exemplar.py.')
+        self.exemplar_ids = list(ids)
+        self.exemplar_infos: List[dict] = []
+        self.exemplar_imgs: List[np.ndarray] = []
+        self.exemplar_labels: List[np.ndarray] = []
+        for k, sid in enumerate(ids):
+            ex_info = dict(infos[index_of[sid]])
+            ex_info['seg_map_path'] = ex_info['img_path']  # a label we read
+            ex = self.loader(dict(ex_info))
+            label = ex['gt_seg_map']
+            if self.num_classes is not None:
+                self._check_num_classes(label, sid, ex_info['img_path'])
+                if k == 0:
+                    self._check_all_classes(label, sid, ex_info['img_path'])
+            self.exemplar_infos.append(ex_info)
+            self.exemplar_imgs.append(
+                _resize(ex['img'].astype(np.float32), self.scale, False))
+            self.exemplar_labels.append(
+                _resize(label.astype(np.uint8), self.scale, True))
+        self.exemplar_inpainted_imgs = [
+            inpaint_organs(img, label > 0)
+            for img, label in zip(self.exemplar_imgs, self.exemplar_labels)]
+        self.exemplar_id = self.exemplar_ids[0]
+        self.exemplar_info = self.exemplar_infos[0]
+        self.exemplar_img = self.exemplar_imgs[0]
+        self.exemplar_label = self.exemplar_labels[0]
+        self.exemplar_inpainted = self.exemplar_inpainted_imgs[0]
+        labelled = {index_of[sid] for sid in ids}
         self.unlabeled_infos = [
-            infos[i] for i in range(len(infos)) if i != match[0]
+            infos[i] for i in range(len(infos)) if i not in labelled
         ]
+
+    def _check_all_classes(self, label: np.ndarray, exemplar_id: str,
+                           path: str) -> None:
+        """Raise ValueError when the exemplar's label lacks a class."""
+        present = set(np.unique(label).tolist())
+        missing = sorted(set(range(self.num_classes)) - present)
+        if missing:
+            names = self.metainfo.get('classes', ())
+            named = [names[m] if m < len(names) else str(m) for m in missing]
+            raise ValueError(
+                f'Exemplar {exemplar_id!r} ({path}) lacks '
+                f'class(es) {named}; exemplar learning needs one slice '
+                'showing every class. Choose another with '
+                'tools/select_exemplar.py' + (
+                    ', or put a slice showing every class first in the list '
+                    'of labelled slices.' if len(self.exemplar_ids) > 1 else
+                    '.'))
+
+    def _draw_labelled(self) -> int:
+        """Index of a labelled slice drawn uniformly (0, drawing nothing,
+        with one labelled slice)."""
+        n = len(self.exemplar_ids)
+        return 0 if n == 1 else int(np.random.randint(n))
 
     def _init_propagation(self, cfg: dict) -> None:
         """Propagate the exemplar's label (images only) and add the
-        propagated slots to the stream patterns."""
+        propagated slots to the stream patterns.
+
+        The source is the first labelled slice only; the other labelled
+        slices are not in ``unlabeled_infos``, so a neighbour chain stops
+        at them.
+        """
         import time
 
         from mmengine.logging import print_log
@@ -437,7 +497,7 @@ class ExemplarLearningDataset:
                 'unlabeled'):
             return np.zeros(self.scale, dtype=np.float32)
         if name == 'exemplar_inpainted':
-            return self.exemplar_inpainted.copy()
+            return self.exemplar_inpainted_imgs[self._draw_labelled()].copy()
         info = self.unlabeled_infos[np.random.randint(len(self.unlabeled_infos))]
         data = self._load_unlabeled(info, with_pseudo=name ==
                                     'unlabeled_inpainted')
@@ -454,13 +514,15 @@ class ExemplarLearningDataset:
         """Results dict of sample ``idx`` before the shared pipeline."""
         stream = self.stream_of(idx)
         if stream == 'exemplar':
-            results = self._base_results(stream)
-            results['img'] = self.exemplar_img.copy()
-            results['gt_seg_map'] = self.exemplar_label.copy()
+            k = self._draw_labelled()
+            results = self._base_results(stream, self.exemplar_infos[k])
+            results['img'] = self.exemplar_imgs[k].copy()
+            results['gt_seg_map'] = self.exemplar_labels[k].copy()
             results = self.exemplar_pipeline(results)
         elif stream == 'synthetic':
-            results = self._base_results(stream)
-            src_img, src_label = self.exemplar_img, self.exemplar_label
+            k = self._draw_labelled()  # the labelled slice ESM cuts from
+            results = self._base_results(stream, self.exemplar_infos[k])
+            src_img, src_label = self.exemplar_imgs[k], self.exemplar_labels[k]
             if self.propagated and np.random.rand() < float(
                     self.propagation['esm_prob']):
                 sid = list(self.propagated)[np.random.randint(

@@ -577,6 +577,32 @@ def middle_third_slice(data_root: str,
         ValueError: A negative seed, an empty list, or an id without a slice
             number.
     """
+    return middle_third_slices(data_root, seed, split_list)[0]
+
+
+def middle_third_slices(data_root: str,
+                        seed: int = 0,
+                        split_list: str = 'train_slices.list') -> List[str]:
+    """One middle-third slice of every training volume, in drawn order.
+
+    The first is :func:`middle_third_slice`'s choice; the same generator
+    then orders the other volumes (a permutation) and draws a middle-third
+    slice of each, so the list is fixed by ``seed``. Reads only the slice
+    list.
+
+    Args:
+        data_root (str): Dataset folder.
+        seed (int): Seed of the draws (>= 0).
+        split_list (str): Slice ids, relative to ``data_root`` or absolute.
+
+    Returns:
+        list[str]: One slice id per volume.
+
+    Raises:
+        FileNotFoundError: Missing list.
+        ValueError: A negative seed, an empty list, or an id without a slice
+            number.
+    """
     if seed < 0:
         raise ValueError(f'seed must be >= 0, got {seed}.')
     list_path, ids = _read_slice_ids(data_root, split_list)
@@ -591,10 +617,18 @@ def middle_third_slice(data_root: str,
         raise ValueError(f'No slice ids in {list_path!r}.')
     rng = np.random.default_rng(seed)
     vids = sorted(per_volume)
-    slices = sorted(per_volume[vids[int(rng.integers(len(vids)))]])
-    n = len(slices)
-    lo, hi = n // 3, max(n // 3 + 1, (2 * n + 2) // 3)  # [lo, hi): the middle
-    return slices[int(rng.integers(lo, hi))][1]
+
+    def middle(vid: str) -> str:
+        slices = sorted(per_volume[vid])
+        n = len(slices)
+        lo, hi = n // 3, max(n // 3 + 1, (2 * n + 2) // 3)  # [lo, hi)
+        return slices[int(rng.integers(lo, hi))][1]
+
+    first = vids[int(rng.integers(len(vids)))]
+    out = [middle(first)]
+    out += [middle(vids[int(i)]) for i in rng.permutation(len(vids))
+            if vids[int(i)] != first]
+    return out
 
 
 def suggested_slice(data_root: str,
@@ -620,10 +654,36 @@ def suggested_slice(data_root: str,
     Raises:
         ValueError: ``seed`` < 0 or unusable data.
     """
+    return suggested_slices(data_root, seed, split_list, slice_dir,
+                            suffix)[0]
+
+
+def suggested_slices(data_root: str,
+                     seed: int = 0,
+                     split_list: str = 'train_slices.list',
+                     slice_dir: str = 'data/slices',
+                     suffix: str = '.h5') -> List[str]:
+    """Every suggestion's slice id from the ``seed``-th on, wrapping around.
+
+    Args:
+        data_root (str): Dataset folder (slice layout).
+        seed (int): The first suggestion (0 the best). Defaults to 0.
+        split_list (str): Candidate slice ids. Defaults to
+            'train_slices.list'.
+        slice_dir (str): Slice folder. Defaults to 'data/slices'.
+        suffix (str): '.h5' or '.npz'. Defaults to '.h5'.
+
+    Returns:
+        list[str]: The ranking rotated to start at suggestion ``seed``.
+
+    Raises:
+        ValueError: ``seed`` < 0 or unusable data.
+    """
     if seed < 0:
         raise ValueError(f'seed must be >= 0, got {seed}.')
     ranked = suggestion_order(data_root, split_list, slice_dir, suffix)
-    return ranked[seed % len(ranked)]
+    start = seed % len(ranked)
+    return ranked[start:] + ranked[:start]
 
 
 def suggestion_order(data_root: str,
@@ -743,6 +803,7 @@ __all__ = [
     'SliceScore', 'candidate_mask', 'check_suggestions', 'covered_extent',
     'detect_layout', 'nifti_training_cases', 'nifti_volumes',
     'order_by_volume', 'percentile_ranks', 'rank_slices', 'slice_volumes',
-    'suggest_slices', 'suggested_slice', 'thumbnails', 'tissue_fractions',
-    'middle_third_slice', 'write_sheet'
+    'suggest_slices', 'suggested_slice', 'suggested_slices', 'thumbnails',
+    'tissue_fractions', 'middle_third_slice', 'middle_third_slices',
+    'write_sheet'
 ]

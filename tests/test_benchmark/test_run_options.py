@@ -73,9 +73,9 @@ def test_resolve_exemplar_uses_the_dataset_class_count(monkeypatch, tmp_path):
 
     def fake_select(**kwargs):
         seen.update(kwargs)
-        return 'x_slice_1'
+        return ['x_slice_1']
 
-    monkeypatch.setattr(datasets, 'select_exemplar', fake_select)
+    monkeypatch.setattr(datasets, 'select_exemplars', fake_select)
     cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'elnet' /
                               'elnet_unet-b16_128x128_chaos_cpu.py'))
     # the wrapped dataset is built (its dataset.json read): a tiny converted
@@ -86,6 +86,34 @@ def test_resolve_exemplar_uses_the_dataset_class_count(monkeypatch, tmp_path):
     assert seen['num_classes'] == 5
     assert seen['split_list'] == 'train_slices.list'
     assert seen['rule'] == 'representative'
+
+
+def test_resolve_exemplar_records_every_labelled_slice(monkeypatch, tmp_path):
+    """One slice: ``id`` only, as before; several: ``ids`` too, the exemplar
+    first (a list in the config, or a rule with num)."""
+    import elseg.datasets as datasets
+    from elseg.benchmark.run_options import resolve_exemplar
+    from tests.conftest import write_tiny_elnet_config
+    cfg = Config.fromfile(str(write_tiny_elnet_config(
+        tmp_path / 'c.py', tmp_path / 'data')))
+    cfg.train_dataloader.dataset.exemplar = 'p_slice_1'
+    assert resolve_exemplar(cfg) == dict(id='p_slice_1', spec='p_slice_1')
+    cfg.train_dataloader.dataset.exemplar = ['p_slice_2', 'p_slice_1']
+    assert resolve_exemplar(cfg) == dict(
+        id='p_slice_2', spec=['p_slice_2', 'p_slice_1'],
+        ids=['p_slice_2', 'p_slice_1'])
+    monkeypatch.setattr(datasets, 'select_exemplars',
+                        lambda **kw: ['a_slice_1', 'b_slice_4'][:kw['num']])
+    spec = dict(rule='central', seed=0, num=2, spread='patients')
+    cfg.train_dataloader.dataset.exemplar = spec
+    cache = {}
+    record = resolve_exemplar(cfg, cache)
+    assert record == dict(id='a_slice_1', spec=spec,
+                          ids=['a_slice_1', 'b_slice_4'])
+    assert list(cache.values()) == [['a_slice_1', 'b_slice_4']]
+    from elseg.benchmark.report import runs_table
+    table = runs_table([dict(name='r', runs=[dict(seed=0, exemplar=record)])])
+    assert '| r | 0 | a_slice_1, b_slice_4 |' in table
 
 
 def test_check_data_roots_before_any_run(tmp_path):

@@ -13,6 +13,11 @@ def test_rows_suites_and_option_checks(tmp_path):
         parse_rows(['a/x.py', 'b/x.py'])
     with pytest.raises(ValueError, match='randomness.seed=3'):
         check_user_options(['train_cfg.max_iters=4', 'randomness.seed=3'])
+    with pytest.raises(ValueError, match='dataset.exemplar.rule=random'):
+        check_user_options(['train_dataloader.dataset.exemplar.rule=random'])
+    # K labelled slices per seed: the seed's rule still chooses them
+    check_user_options(['train_dataloader.dataset.exemplar.num=3',
+                        'train_dataloader.dataset.exemplar.spread=volume'])
     suites = load_suites(str(REPO_ROOT / 'configs' / 'benchmarks' /
                              'acdc_cpu.yaml'))
     assert {'main', 'table1', 'table3', 'table4_loss',

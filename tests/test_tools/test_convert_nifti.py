@@ -244,6 +244,44 @@ def test_own_data_config_trains_from_the_annotated_slice(tmp_path, capsys):
     assert model.decode_head.num_classes == 3
 
 
+def test_multi_slice_annotation_trains_from_every_annotated_slice(tmp_path,
+                                                                 capsys):
+    """z = 1 liver only, z = 2 both classes, z = 4 spleen only: with
+    --multi-slice z = 2 is the exemplar, then z = 1 and z = 4; without it
+    the error names the flag."""
+    from mmengine.config import Config
+    from mmseg.registry import DATASETS
+
+    from tests.conftest import REPO_ROOT
+    src = user_folder(tmp_path / 'src')
+    _, lab = volumes()
+    ann = np.zeros_like(lab)
+    ann[..., 2] = lab[..., 2]
+    ann[2, 2, 1], ann[7, 7, 4] = 1, 2
+    save(src / 'annotation.nii.gz', ann)
+    args = ['--exemplar-label', str(src / 'annotation.nii.gz'),
+            '--exemplar-case', '2']
+    with pytest.raises(SystemExit):
+        convert(tmp_path, *args)
+    assert 'or pass --multi-slice' in capsys.readouterr().err
+    convert(tmp_path, *args, '--multi-slice')
+    out = capsys.readouterr().out
+    assert 'exemplar: 2_slice_3 (in ' in out
+    assert 'labelled slice: 2_slice_2 (in ' in out
+    assert 'ITK-SNAP slice 5, 3D Slicer K 4)' in out
+    ex = json.loads((tmp_path / 'out' / 'exemplar.json').read_text())
+    assert ex['slice_ids'] == ['2_slice_3', '2_slice_2', '2_slice_5']
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs/elnet/own_data_cpu.py'))
+    root = str(tmp_path / 'out')
+    cfg.train_dataloader.dataset.dataset.data_root = root
+    cfg.train_dataloader.dataset.exemplar = dict(file=root + '/exemplar.json')
+    ds = DATASETS.build(cfg.train_dataloader.dataset)
+    assert ds.exemplar_ids == ex['slice_ids']
+    assert [set(np.unique(lab)) for lab in ds.exemplar_labels] == [
+        {0, 1, 2}, {0, 1}, {0, 2}]
+    assert len(ds.unlabeled_infos) == 3 * Z - 3
+
+
 def test_select_exemplar_uses_the_converted_class_count(tmp_path, capsys):
     """Only z=1 shows all 4 organs; --num-classes defaults to dataset.json's 5
     (with ACDC's 4, largest_area would take z=0, which has no spleen)."""

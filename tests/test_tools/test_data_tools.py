@@ -32,6 +32,16 @@ def test_make_phantom_and_select_exemplar(tmp_path, capsys):
     sid = capsys.readouterr().out.strip()
     assert sid.startswith('patient001_frame0')
     assert json.loads(out.read_text())['slice_id'] == sid
+    # two labelled slices of that volume: the exemplar and a neighbour
+    load_tool('select_exemplar').main(
+        [str(root), '--rule', 'largest_area', '--num', '2', '--spread',
+         'volume', '--out', str(out)])
+    ids = capsys.readouterr().out.split()
+    volume, n = sid.rsplit('_', 1)
+    assert ids[0] == sid and ids[1] in (f'{volume}_{int(n) + 1}',
+                                        f'{volume}_{int(n) - 1}')
+    written = json.loads(out.read_text())
+    assert written['slice_ids'] == ids and written['spread'] == 'volume'
 
 
 def test_convert_tools(tmp_path, capsys):

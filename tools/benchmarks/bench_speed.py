@@ -391,6 +391,8 @@ def main() -> None:
                data_source=source, warmup=args.warmup, iters=args.iters,
                machine=machine_info(),
                exemplar=dataset.exemplar_id)
+    if len(dataset.exemplar_ids) > 1:  # several labelled slices
+        res['exemplar_ids'] = dataset.exemplar_ids
     t0 = time.perf_counter()
     res['training'] = bench_training(cfg, dataset, args)
     res['data'] = bench_data(cfg, dataset, args)

@@ -31,7 +31,9 @@ SSL4MIS layout that ACDC uses, so every elseg tool reads it)::
     exemplar.json                with an annotated exemplar (see below): its
                                  slice id, and ``source_slice``, the slice
                                  as viewers number it in the annotated file
-                                 (ITK-SNAP from 1, 3D Slicer from 0)
+                                 (ITK-SNAP from 1, 3D Slicer from 0); with
+                                 several annotated slices also
+                                 ``slice_ids`` and ``source_slices``
 
 Orientation: whatever the file's axis order, each volume is reoriented with its
 affine to RAS+ (no resampling, only axis permutations and flips, as nibabel's
@@ -64,7 +66,11 @@ slice is drawn (what ITK-SNAP or 3D Slicer save), passed as
 ``exemplar_label`` beside its image (the training case ``exemplar_case``).
 Its annotated axial slice becomes the only labelled training slice
 (``exemplar.json``, read by ``ExemplarLearningDataset(exemplar=dict(
-file=...))``); no other training label is written. Without it, training
+file=...))``); no other training label is written. With ``multi_slice``
+(``--multi-slice``) the label volume may hold several annotated axial slices
+of that case: each becomes a labelled training slice, all listed in
+``exemplar.json``, the first (inferior first) that shows every class as the
+exemplar (one must), the others in axial order. Without it, training
 labels are written too (a fully labelled benchmark such as CHAOS, where
 ``tools/select_exemplar.py`` picks the exemplar and training still reads
 that one label only).
@@ -292,7 +298,8 @@ def convert_nifti(src: str,
                   exemplar_case: Optional[str] = None,
                   percentiles: Tuple[float, float] = PERCENTILES,
                   hu_window: Tuple[float, float] = HU_WINDOW,
-                  other_ids_to_background: bool = False) -> dict:
+                  other_ids_to_background: bool = False,
+                  multi_slice: bool = False) -> dict:
     """Convert NIfTI volumes to elseg's slice layout (see the module doc).
 
     Args:
@@ -310,13 +317,17 @@ def convert_nifti(src: str,
             (a labelled set to evaluate a trained model on: no training
             slice, no exemplar).
         exemplar_label (str, optional): Label volume with exactly one
-            annotated axial slice: the one labelled training slice.
+            annotated axial slice: the one labelled training slice (several
+            with ``multi_slice``).
         exemplar_case (str, optional): The training case it annotates.
             Defaults to the id in its name (``label_<id>`` / ``<case>``).
         percentiles (tuple): MRI percentile clip. Defaults to (0.5, 99.5).
         hu_window (tuple): CT window. Defaults to (-125, 275).
         other_ids_to_background (bool): Map ids no class names to 0 instead
             of raising. Defaults to False.
+        multi_slice (bool): Accept several annotated slices in
+            ``exemplar_label``, each a labelled training slice (one of them
+            must show every class). Defaults to False.
 
     Returns:
         dict: The ``dataset.json`` written.
@@ -371,7 +382,7 @@ def convert_nifti(src: str,
         chmod_as_created(tmp, directory=True)  # mkdtemp's 0700 would stay
         meta = _write_all(src, tmp, layout, modality, names, lut, cases,
                           split_of, exemplar_label, exemplar_case, percentiles,
-                          hu_window)
+                          hu_window, multi_slice)
         if osp.isdir(out_dir):
             os.rmdir(out_dir)  # empty (checked above)
         os.replace(tmp, out_dir)
@@ -432,7 +443,8 @@ def _exemplar_case(path: str, case: Optional[str], cases: dict,
 def _write_all(src: str, out: str, layout: str, modality: str,
                names: List[str], lut: np.ndarray, cases: dict,
                split_of: Dict[str, str], exemplar_label: Optional[str],
-               exemplar_case: Optional[str], percentiles, hu_window) -> dict:
+               exemplar_case: Optional[str], percentiles, hu_window,
+               multi_slice: bool = False) -> dict:
     lists: Dict[str, List[str]] = {s: [] for s in SPLITS}
     slice_ids: List[str] = []
     info: Dict[str, dict] = {}
@@ -446,7 +458,7 @@ def _write_all(src: str, out: str, layout: str, modality: str,
         label = None
         if exemplar_label is not None and cid == exemplar_case:
             exemplar, label = _read_exemplar(exemplar_label, img_path, vol,
-                                             aff, lut, names)
+                                             aff, lut, names, multi_slice)
             lab_path = exemplar_label
         elif lab_path is not None and (split != 'train'
                                        or exemplar_label is None):
@@ -469,7 +481,7 @@ def _write_all(src: str, out: str, layout: str, modality: str,
             sid = f'{cid}_slice_{k + 1}'
             arrays = dict(image=image[k])
             if label is not None and (exemplar is None or cid != exemplar_case
-                                      or k == exemplar['index']):
+                                      or k in exemplar['indices']):
                 arrays['label'] = label[k]
             atomic_save_h5(osp.join(out, 'data', 'slices', sid + '.h5'),
                            arrays, dict(spacing=sp))
@@ -486,24 +498,36 @@ def _write_all(src: str, out: str, layout: str, modality: str,
         classes=names, modality=modality,
         normalisation=normalisation_of(modality, percentiles, hu_window),
         orientation=ORIENTATION,
-        training_labels=('exemplar only' if exemplar else
+        training_labels=(('exemplar only' if len(exemplar['indices']) == 1
+                          else 'exemplar slices only') if exemplar else
                          'all' if slice_ids else 'none (evaluation only)'),
         cases=info)
     if exemplar is not None:
-        sid = f'{exemplar_case}_slice_{exemplar["index"] + 1}'
-        meta['exemplar'] = dict(slice_id=sid, source=osp.abspath(
-            exemplar_label), source_slice=exemplar['source_slice'])
-        write_exemplar_file(osp.join(out, 'exemplar.json'), sid, 'annotated',
+        sids = [f'{exemplar_case}_slice_{k + 1}' for k in exemplar['indices']]
+        where = exemplar['source_slices']
+        several = dict(slice_ids=sids, source_slices=where) if len(
+            sids) > 1 else {}
+        meta['exemplar'] = dict(slice_id=sids[0], source=osp.abspath(
+            exemplar_label), source_slice=where[0], **several)
+        write_exemplar_file(osp.join(out, 'exemplar.json'), sids, 'annotated',
                             0, source=osp.abspath(exemplar_label),
-                            source_slice=exemplar['source_slice'])
+                            source_slice=where[0],
+                            **({'source_slices': where} if several else {}))
     atomic_write_bytes(json.dumps(meta, indent=2).encode(),
                        osp.join(out, 'dataset.json'))
     return meta
 
 
 def _read_exemplar(path: str, img_path: str, vol: np.ndarray,
-                   aff: np.ndarray, lut: np.ndarray, names: List[str]):
-    """Read and check the one-slice annotation (grid, one slice, classes)."""
+                   aff: np.ndarray, lut: np.ndarray, names: List[str],
+                   multi_slice: bool = False):
+    """Read and check the annotation (grid, one slice or several, classes).
+
+    Returns:
+        tuple: ``(dict(indices, source_slices), label volume)``: the
+        annotated axial indices, the exemplar (the first showing every
+        class) first, and each as the viewers number it.
+    """
     raw, _, lab_aff = read_axial(path, 'label')
     _grid_check(img_path, vol.shape, aff, path, raw.shape, lab_aff)
     label = map_labels(raw, lut, path, names)
@@ -514,24 +538,38 @@ def _read_exemplar(path: str, img_path: str, vol: np.ndarray,
             'are 0 after the class mapping). Draw every class on one axial '
             'slice of its image and save the segmentation again.')
     n = len(label)
-    if len(drawn) > 1:
+    if len(drawn) > 1 and not multi_slice:
         raise ValueError(
             f'The exemplar label {path!r} has {len(drawn)} annotated axial '
             f'slices: {_viewer_numbers(lab_aff, n, drawn[:20])}; exemplar '
             'learning uses exactly one. Erase all but one slice and save '
             'again (an annotation drawn across slices in a sagittal or coronal'
-            ' view also spans several axial slices).')
-    k = drawn[0]
-    present = set(np.unique(label[k]).tolist())
-    missing = [names[c] for c in range(1, len(names)) if c not in present]
-    if missing:
+            ' view also spans several axial slices), or pass --multi-slice '
+            '(multi_slice=True) to train on every annotated slice.')
+    missing = {}
+    for k in drawn:
+        present = set(np.unique(label[k]).tolist())
+        missing[k] = [names[c] for c in range(1, len(names))
+                      if c not in present]
+    full = [k for k in drawn if not missing[k]]
+    if not full:
+        k = drawn[0]
+        if len(drawn) == 1:
+            raise ValueError(
+                f'The annotated slice of {path!r} '
+                f'({_viewer_numbers(lab_aff, n, [k])}) lacks class(es) '
+                f'{missing[k]}: the exemplar must show every class. Annotate '
+                'a slice where all classes are visible, or drop the missing '
+                'ones from --classes.')
         raise ValueError(
-            f'The annotated slice of {path!r} '
-            f'({_viewer_numbers(lab_aff, n, [k])}) lacks class(es) '
-            f'{missing}: the exemplar must show every class. Annotate a slice '
-            'where all classes are visible, or drop the missing ones from '
-            '--classes.')
-    return dict(index=k, source_slice=source_slice(lab_aff, n, k)), label
+            f'No annotated slice of {path!r} '
+            f'({_viewer_numbers(lab_aff, n, drawn[:20])}) shows every class '
+            f'(each lacks: {[missing[k] for k in drawn[:20]]}): one of them, '
+            'the exemplar, must. Complete one slice with every class, or '
+            'drop the missing ones from --classes.')
+    order = [full[0]] + [k for k in drawn if k != full[0]]
+    return dict(indices=order, source_slices=[
+        source_slice(lab_aff, n, k) for k in order]), label
 
 
 def _natural(cid: str):

@@ -312,9 +312,12 @@ class ExemplarTwoStageHook(Hook):
         dataset = self._dataset(runner)
         if dataset.unlabeled_infos:
             return False
+        ids = dataset.exemplar_ids
+        held = (f'the exemplar {ids[0]!r}' if len(ids) == 1 else
+                f'the labelled slices {ids}')
         runner.logger.warning(
-            'No unlabelled slice: the training set holds only the exemplar '
-            f'{dataset.exemplar_id!r}, so pseudo-labelling and stage 2 are '
+            f'No unlabelled slice: the training set holds only {held}, so '
+            'pseudo-labelling and stage 2 are '
             f'skipped and iterations {self.stage1_iters + 1}..{runner.max_iters} '
             'continue stage 1 (exemplar + synthetic). Add unlabelled slices '
             'to the training split list to train stage 2.')

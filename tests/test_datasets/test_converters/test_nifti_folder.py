@@ -150,6 +150,55 @@ def test_one_annotated_slice_is_the_only_training_label(tmp_path):
         assert f['label'][()].sum() == 4 * 1 + 2
 
 
+def test_multi_slice_annotation_gives_several_labelled_slices(tmp_path):
+    """Drawn: z = 0 spleen only, z = 2 both, z = 3 liver only. The exemplar
+    is z = 2 (the first with every class), then z = 0 and z = 3; slice ids
+    count from 1, ITK-SNAP from 1 and 3D Slicer from 0 on this RAS file."""
+    img, _ = scan()
+    ann = np.zeros((X, Y, Z), np.uint8)
+    ann[0, 0, 0] = 7
+    ann[1, 1, 2], ann[2, 2, 2] = 1, 7
+    ann[3, 3, 3] = 1
+    src = tmp_path / 'src'
+    folder_case(src, '1', img, None)
+    folder_case(src, '2', img, None)
+    save(tmp_path / 'ann.nii.gz', ann, RAS)
+    meta = convert_nifti(str(src), str(tmp_path / 'out'), modality='MRI',
+                         classes=CLASSES, exemplar_label=str(
+                             tmp_path / 'ann.nii.gz'), exemplar_case='2',
+                         multi_slice=True)
+    out = tmp_path / 'out'
+    ids = ['2_slice_3', '2_slice_1', '2_slice_4']
+    where = [dict(axis='k', itk_snap=3, slicer=2),
+             dict(axis='k', itk_snap=1, slicer=0),
+             dict(axis='k', itk_snap=4, slicer=3)]
+    assert meta['training_labels'] == 'exemplar slices only'
+    assert meta['exemplar']['slice_ids'] == ids
+    assert meta['exemplar']['source_slices'] == where
+    ex = json.loads((out / 'exemplar.json').read_text())
+    assert ex['slice_id'] == ids[0] and ex['slice_ids'] == ids
+    assert ex['source_slice'] == where[0] and ex['source_slices'] == where
+    labelled = {}
+    for sid in (out / 'train_slices.list').read_text().split():
+        with h5py.File(out / 'data' / 'slices' / f'{sid}.h5') as f:
+            if 'label' in f:
+                labelled[sid] = f['label'][()]
+    assert sorted(labelled) == sorted(ids)
+    mapped = np.select([ann == 1, ann == 7], [1, 2], 0).astype(np.uint8)
+    for sid, z in zip(ids, (2, 0, 3)):
+        np.testing.assert_array_equal(labelled[sid],
+                                      expected_slices(mapped)[z])
+    # one annotated slice with the flag: as without it
+    save(tmp_path / 'one.nii.gz', one_slice_annotation(ann, 2), RAS)
+    meta = convert_nifti(str(src), str(tmp_path / 'out1'), modality='MRI',
+                         classes=CLASSES, exemplar_label=str(
+                             tmp_path / 'one.nii.gz'), exemplar_case='2',
+                         multi_slice=True)
+    assert meta['training_labels'] == 'exemplar only'
+    assert meta['exemplar'] == dict(slice_id='2_slice_3', source=str(
+        tmp_path / 'one.nii.gz'), source_slice=where[0])
+
+
 # ------------------------------------------------------------------ bad input
 def _bad_4d(src, tmp):
     img, lab = scan()
@@ -209,8 +258,21 @@ def _missing_class(src, tmp):
     return kw, kw['exemplar_label'], "lacks class(es) ['liver']"
 
 
+def _several_slices_fix(src, tmp):
+    kw, path, _ = _several_slices(src, tmp)
+    return kw, path, 'or pass --multi-slice (multi_slice=True)'
+
+
+def _several_slices_none_complete(src, tmp):
+    kw, path, _ = _several_slices(src, tmp)
+    kw['multi_slice'] = True
+    return kw, path, ("shows every class (each lacks: [['liver'], "
+                      "['spleen']]): one of them, the exemplar, must")
+
+
 BAD = [_bad_4d, _bad_grid_shape, _bad_grid_affine, _bad_ids, _unreadable,
-       _no_slice, _several_slices, _missing_class]
+       _no_slice, _several_slices, _missing_class, _several_slices_fix,
+       _several_slices_none_complete]
 
 
 @pytest.mark.parametrize('make', BAD, ids=[f.__name__[1:] for f in BAD])
