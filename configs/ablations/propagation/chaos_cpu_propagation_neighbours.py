@@ -1,5 +1,5 @@
 # The recommended CHAOS recipe (elnet-consistency_unet-b16_128x128_chaos_cpu.py) + exemplar propagation
-# to the neighbouring slices +-1..+-2 of the exemplar's volume (chained; CT
+# to the neighbouring slices +-1..+-2 of the exemplar's volume (chained; CHAOS
 # volumes have no other frame), as acdc_cpu_propagation_both.py.
 _base_ = ['../../elnet/elnet-consistency_unet-b16_128x128_chaos_cpu.py']
 propagation = dict(neighbours=2, other_frames=False, max_folding=0.02,
