@@ -1,0 +1,2 @@
+_base_ = ['../../../../configs/ablations/propagation/acdc_cpu_propagation_both.py']
+train_dataloader = dict(dataset=dict(exemplar=dict(rule='central', seed=2)))
