@@ -222,8 +222,9 @@ def exemplar_order(data_root: str,
         firsts: Dict[str, str] = {}
         for sid in order:
             firsts.setdefault(_slice_parts(sid)[0], sid)
+        first_ids = set(firsts.values())
         order = list(firsts.values()) + [
-            sid for sid in order if sid not in set(firsts.values())]
+            sid for sid in order if sid not in first_ids]
         start = seed % len(order)
         return order[start:] + order[:start]
     if rule == 'largest_area':
