@@ -15,8 +15,8 @@ Examples:
 import argparse
 import json
 
-from elseg.datasets.slice_suggestion import (check_suggestions, detect_layout,
-                                             slice_image, suggest_slices,
+from elseg.datasets.slice_suggestion import detect_layout, suggest_slices
+from elseg.datasets.suggestion_sheet import (check_suggestions, slice_image,
                                              write_sheet)
 from elseg.utils.cli import run_cli
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import build_exemplar_dataset
-from tests.test_datasets.test_slice_suggestion import (RANKED, VOL_A, VOL_B,
-                                                       bar_volume, write_slices)
+from tests.test_datasets.test_slice_ranking import (RANKED, VOL_A, VOL_B,
+                                                    bar_volume)
+from tests.test_datasets.test_slice_suggestion import write_slices
 from tests.test_tools.test_data_tools import load_tool
 
 # the file's z axis runs superior -> inferior (negative z spacing)

@@ -1,6 +1,6 @@
 """DIAGNOSTIC: do the suggested slices show every class? (labelled data only)
 
-The label-free ranking (:mod:`elseg.datasets.slice_suggestion`) is run first;
+The label-free ranking (:mod:`elseg.datasets.slice_ranking`) is run first;
 only then are the hidden labels of its suggestions read, never fed back; it
 prints which suggestions the rule ``suggested_checked`` (an annotator skipping
 suggested slices where a class is missing) takes. The
@@ -24,10 +24,11 @@ def main(argv=None) -> None:
                         help='seeds of the middle_third baseline')
     args = parser.parse_args(argv)
     from elseg.datasets import slice_suggestion as ss
+    from elseg.datasets.suggestion_sheet import check_suggestions
     root, ncls = args.data_root, args.num_classes
     ranked = ss.suggest_slices(root)
     nvol = len({s.volume_id for s in ranked})
-    miss = ss.check_suggestions(root, [s.slice_id for s in ranked], ncls)
+    miss = check_suggestions(root, [s.slice_id for s in ranked], ncls)
     print('top 3:', [(s.slice_id, miss[s.slice_id]) for s in ranked[:3]])
     best = sum(bool(miss[s.slice_id]) for s in ranked[:nvol])
     print(f"each volume's best ({nvol}): {best} lack a class")
@@ -41,7 +42,7 @@ def main(argv=None) -> None:
           'that lack a class): ' + ', '.join(
               f'{sid} (suggestion {rank[sid]})' for sid in checked))
     picks = [ss.middle_third_slice(root, seed) for seed in range(args.draws)]
-    base = ss.check_suggestions(root, sorted(set(picks)), ncls)
+    base = check_suggestions(root, sorted(set(picks)), ncls)
     print('middle_third seeds 0-2:', [(p, base[p]) for p in picks[:3]])
     print(f'middle_third seeds 0-{args.draws - 1}: '
           f'{sum(bool(base[p]) for p in picks)}/{args.draws} lack a class')
