@@ -4,9 +4,11 @@
 # - ESM's systole-like samples: half of the synthetic samples shrink the LV cavity
 #   to 30-100% of its area and thicken the Myo inward, as at end-systole;
 # - PCEM in stage 2 only, ESM's scale/intensity jitter on the exemplar stream;
-# - stage 2 continues from N_s with its pseudo labels (L_u) plus UniMatch-style
-#   weak-to-strong consistency on the unlabelled slices (batches 1 exemplar :
-#   3 synthetic : 4 unlabelled);
+# - stage 2 continues from N_s with its pseudo labels (L_u) plus weak-to-strong
+#   consistency on the unlabelled slices, one strong view each (FixMatch's pair,
+#   Sohn et al. NeurIPS 2020; UniMatch's second view and perturbed features
+#   cost a slower step and no accuracy: configs/ablations/consistency/); batches
+#   1 exemplar : 3 synthetic : 4 unlabelled;
 # - one re-labelling round three quarters through the run (ST++, Yang et al.
 #   CVPR 2022): the network pseudo-labels the unlabelled slices again and the
 #   rest of stage 2 learns those labels.
@@ -27,7 +29,7 @@ model = dict(
     contrastive_loss=dict(type='PixelPrototypeContrastiveLoss', tau=0.07,
                           loss_weight=0.1),  # λc
     embed_index=0, pcem_stages=(2, ),
-    consistency={{_base_.consistency_after_stage1}})  # in stage 2 only
+    consistency={{_base_.consistency_one_view_after_stage1}})  # stage 2 only
 # shares of max_iters: stage 1 for the first half, re-labelling at 3/4
 custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5,
                      relabel_iters=[0.75])]

@@ -25,3 +25,7 @@ consistency = dict(
     ema_momentum=None)       # UniMatch predicts the weak view with the student
 # the same, in stage 2 only (from N_s): the recommended recipe
 consistency_after_stage1 = dict(consistency, stages=(2, ))
+# the recommended ACDC recipe's: one strong view, no feature-perturbation stream
+# (FixMatch's weak-to-strong pair, Sohn et al. NeurIPS 2020), in stage 2 only
+consistency_one_view_after_stage1 = dict(consistency_after_stage1,
+                                         num_strong=1, fp=False)

@@ -1,7 +1,7 @@
 # The ACDC recipe (elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py) at
 # 160x160 instead of 128x128: does a thin myocardium (a few pixels thick at 128x128)
 # need more pixels? Same schedule and batch; (160/128)^2 the pixels per iteration.
-_base_ = ['../../elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py']
+_base_ = ['../consistency/acdc_cpu_recipe_two_strong_views.py']
 crop_size = (160, 160)
 train_dataloader = dict(dataset=dict(scale=crop_size))
 test_pipeline = [

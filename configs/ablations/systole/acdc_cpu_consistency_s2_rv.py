@@ -4,7 +4,7 @@
 # its innermost 40-100% (RV ejection fractions up to 60%, normal ~50-60%); its peeled
 # rim becomes background, where the background image shows. Chosen from the
 # literature, not tuned on the val volumes.
-_base_ = ['../../elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py']
+_base_ = ['../consistency/acdc_cpu_recipe_two_strong_views.py']
 custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5)]
 train_dataloader = dict(dataset=dict(synthesis=dict(source_transforms=[dict(
     type='CavityContraction', cavity=3, wall=2, prob=0.5, keep_range=(0.3, 1.0),
