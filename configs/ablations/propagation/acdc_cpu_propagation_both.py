@@ -1,4 +1,4 @@
-# The recommended ACDC recipe (elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py) + exemplar
+# The ACDC recipe with UniMatch's stage 2 (acdc_cpu_recipe_two_strong_views.py) + exemplar
 # propagation: before training, the exemplar's label is carried by deformable
 # registration (images only) to its neighbouring slices +-1..+-2 (chained) and to
 # the same slice of the patient's other frame (ED <-> ES). The propagated slices

@@ -1,4 +1,4 @@
-# The ACDC recipe (elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py) at
+# The ACDC recipe with UniMatch's stage 2 (acdc_cpu_recipe_two_strong_views.py) at
 # 160x160 instead of 128x128: does a thin myocardium (a few pixels thick at 128x128)
 # need more pixels? Same schedule and batch; (160/128)^2 the pixels per iteration.
 _base_ = ['../consistency/acdc_cpu_recipe_two_strong_views.py']

@@ -1,4 +1,4 @@
-# ELNet + consistency after stage 1 (the ACDC recipe without its re-labelling round)
+# ELNet + consistency after stage 1 (acdc_cpu_consistency_s2.py)
 # with the right ventricle contracting together with the LV in ESM's systole-like
 # samples (not in the paper): the RV scores lowest on the val ES frames. The RV keeps
 # its innermost 40-100% (RV ejection fractions up to 60%, normal ~50-60%); its peeled
