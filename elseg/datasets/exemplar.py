@@ -70,14 +70,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from elseg.utils.io import check_data_root
-
 from .exemplar_file import (read_exemplar_file, read_exemplar_ids,
                             write_exemplar_file)
 from .exemplar_propagation import FRAME_PATTERN
 from .medical_slice_dataset import MedicalSliceDataset
-from .slice_suggestion import (middle_third_slices, suggested_slices,
-                               suggestion_order)
+from .slice_suggestion import (middle_third_slices, read_split_ids,
+                               suggested_slices, suggestion_order)
 from .transforms.load_medical_slice import read_slice
 
 RULES = ('random', 'central', 'largest_area', 'representative', 'suggested',
@@ -183,7 +181,7 @@ def exemplar_order(data_root: str,
         return suggested_slices(data_root, seed, split_list, slice_dir, suffix)
     if rule == 'middle_third':
         return middle_third_slices(data_root, seed, split_list)
-    list_path, ids = _read_ids(data_root, split_list)
+    list_path, ids = read_split_ids(data_root, split_list)
     per_volume: Dict[str, List[int]] = {}
     for sid in ids:
         vid, num = _slice_parts(sid)
@@ -262,26 +260,6 @@ def exemplar_order(data_root: str,
     return [candidates[first][0]] + [
         candidates[int(i)][0] for i in rng.permutation(len(candidates))
         if int(i) != first]
-
-
-def _read_ids(data_root: str, split_list: str) -> Tuple[str, List[str]]:
-    """The split list's path and its slice ids (sorted, distinct).
-
-    Raises:
-        FileNotFoundError: The list (or ``data_root``) does not exist.
-        ValueError: The list holds no id.
-    """
-    list_path = split_list if osp.isabs(split_list) else osp.join(
-        data_root, split_list)
-    if not osp.isfile(list_path):
-        if not osp.isabs(split_list):
-            check_data_root(data_root)
-        raise FileNotFoundError(f'Split list not found: {list_path!r}.')
-    with open(list_path) as f:
-        ids = sorted({line.strip() for line in f if line.strip()})
-    if not ids:
-        raise ValueError(f'No slice ids in {list_path!r}.')
-    return list_path, ids
 
 
 def patient_of(slice_id: str) -> str:
@@ -378,7 +356,7 @@ def select_exemplars(data_root: str,
         return [select_exemplar(**kwargs)]
     if spread == 'volume':
         first = select_exemplar(**kwargs)
-        return [first] + nearest_slices(_read_ids(data_root, split_list)[1],
+        return [first] + nearest_slices(read_split_ids(data_root, split_list)[1],
                                         first, num - 1)
     chosen: Dict[str, str] = {}  # patient -> slice id, in the rule's order
     for sid in exemplar_order(**kwargs):

@@ -18,6 +18,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from elseg.utils.io import check_data_root
 from elseg.utils.volume import normalise, read_axial, source_slice
 
 from .converters.nifti_folder import _read_list, find_cases
@@ -32,19 +33,34 @@ def _slice_parts(slice_id: str) -> Tuple[str, Optional[int]]:
             MedicalSliceDataset.slice_number_of(slice_id))
 
 
-def _read_slice_ids(data_root: str, split_list: str) -> Tuple[str, List[str]]:
-    """The list's path and its slice ids, sorted and without duplicates.
+def read_split_ids(data_root: str, split_list: str) -> Tuple[str, List[str]]:
+    """A split list's path and its slice ids, sorted and without duplicates.
+
+    Blank lines and lines starting with ``#`` are skipped. The one reader of
+    slice lists for the exemplar rules and the slice suggestion.
+
+    Args:
+        data_root (str): Dataset folder.
+        split_list (str): The list, relative to ``data_root`` or absolute.
+
+    Returns:
+        tuple: The list's path and its ids.
 
     Raises:
-        FileNotFoundError: The list does not exist.
+        FileNotFoundError: The list (or ``data_root``) does not exist.
+        ValueError: The list holds no id.
     """
     list_path = split_list if osp.isabs(split_list) else osp.join(
         data_root, split_list)
     if not osp.isfile(list_path):
+        if not osp.isabs(split_list):
+            check_data_root(data_root)
         raise FileNotFoundError(f'Split list not found: {list_path!r}.')
     with open(list_path) as f:
         ids = sorted({line.strip() for line in f
                       if line.strip() and not line.startswith('#')})
+    if not ids:
+        raise ValueError(f'No slice ids in {list_path!r}.')
     return list_path, ids
 
 
@@ -74,9 +90,7 @@ def slice_volumes(data_root: str,
         ValueError: An empty list, a slice id without a slice number, or
             slices of one volume with different shapes.
     """
-    list_path, ids = _read_slice_ids(data_root, split_list)
-    if not ids:
-        raise ValueError(f'No slice ids in {list_path!r}.')
+    list_path, ids = read_split_ids(data_root, split_list)
     per_volume: Dict[str, List[int]] = {}
     for sid in ids:
         vid, num = _slice_parts(sid)
@@ -324,7 +338,7 @@ def middle_third_slices(data_root: str,
     """
     if seed < 0:
         raise ValueError(f'seed must be >= 0, got {seed}.')
-    list_path, ids = _read_slice_ids(data_root, split_list)
+    list_path, ids = read_split_ids(data_root, split_list)
     per_volume: Dict[str, List[Tuple[int, str]]] = {}
     for sid in ids:
         vid, num = _slice_parts(sid)
@@ -332,8 +346,6 @@ def middle_third_slices(data_root: str,
             raise ValueError(f'Slice id {sid!r} of {list_path!r} has no slice '
                              'number (<volume>_slice_<n>).')
         per_volume.setdefault(vid, []).append((num, sid))
-    if not per_volume:
-        raise ValueError(f'No slice ids in {list_path!r}.')
     rng = np.random.default_rng(seed)
     vids = sorted(per_volume)
 

@@ -211,3 +211,18 @@ def test_middle_third_baseline_reads_the_list_only(tmp_path, monkeypatch):
                            seed=0) == expected
     with pytest.raises(ValueError, match='seed must be >= 0'):
         ss.middle_third_slice(str(tmp_path), -1)
+
+
+def test_read_split_ids(tmp_path):
+    (tmp_path / 'train.list').write_text(
+        '# a comment\np_slice_2\n\np_slice_1\np_slice_2\n')
+    path, ids = ss.read_split_ids(str(tmp_path), 'train.list')
+    assert path == str(tmp_path / 'train.list')
+    assert ids == ['p_slice_1', 'p_slice_2']  # sorted, distinct, no comment
+    # an absolute list ignores data_root
+    assert ss.read_split_ids('/nowhere', path)[1] == ids
+    (tmp_path / 'empty.list').write_text('# nothing\n\n')
+    with pytest.raises(ValueError, match='No slice ids in .*empty.list'):
+        ss.read_split_ids(str(tmp_path), 'empty.list')
+    with pytest.raises(FileNotFoundError, match='missing.list'):
+        ss.read_split_ids(str(tmp_path), 'missing.list')
