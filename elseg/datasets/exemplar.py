@@ -70,6 +70,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from elseg.utils.labels import class_counts
+
 from .exemplar_file import (read_exemplar_file, read_exemplar_ids,
                             write_exemplar_file)
 from .exemplar_propagation import FRAME_PATTERN
@@ -192,8 +194,7 @@ def exemplar_order(data_root: str,
     largest: Dict[str, np.ndarray] = {}  # per volume, largest count per class
     for sid in ids:
         label = _read_label(osp.join(data_root, slice_dir, sid + suffix))
-        counts = np.bincount(label.ravel().astype(np.int64),
-                             minlength=num_classes)[1:num_classes]
+        counts = class_counts(label, num_classes)
         vid = _slice_parts(sid)[0]
         largest[vid] = np.maximum(largest.get(vid, 0), counts)
         if (counts >= min_pixels).all():

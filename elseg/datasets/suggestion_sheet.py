@@ -16,6 +16,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from elseg.utils.io import atomic_write_bytes
+from elseg.utils.labels import missing_classes
 from elseg.utils.volume import normalise, read_axial
 
 from .slice_ranking import SliceScore
@@ -81,7 +82,8 @@ def check_suggestions(data_root: str,
                       slice_ids: Sequence[str],
                       num_classes: int,
                       slice_dir: str = 'data/slices',
-                      suffix: str = '.h5') -> Dict[str, List[int]]:
+                      suffix: str = '.h5',
+                      min_pixels: int = 1) -> Dict[str, List[int]]:
     """DIAGNOSTIC ONLY, READS LABELS: the classes each slice's label lacks.
 
     For benchmark data with hidden labels, after the ranking is made: does
@@ -93,22 +95,20 @@ def check_suggestions(data_root: str,
         num_classes (int): Classes including background.
         slice_dir (str): Slice folder. Defaults to 'data/slices'.
         suffix (str): '.h5' or '.npz'. Defaults to '.h5'.
+        min_pixels (int): Pixels a class needs to count as shown, as the
+            exemplar rules' ``min_pixels``. Defaults to 1.
 
     Returns:
         dict: slice id -> missing foreground classes (empty: all shown).
 
     Raises:
-        ValueError: ``num_classes`` < 2.
+        ValueError: ``num_classes`` < 2 or ``min_pixels`` < 1.
     """
     if num_classes < 2:
         raise ValueError(f'num_classes must be >= 2, got {num_classes}.')
-    out = {}
-    for sid in slice_ids:
-        label = read_slice(osp.join(data_root, slice_dir, sid + suffix),
-                           'label', None)
-        present = set(np.unique(label).tolist())
-        out[sid] = [c for c in range(1, num_classes) if c not in present]
-    return out
+    return {sid: missing_classes(
+        read_slice(osp.join(data_root, slice_dir, sid + suffix), 'label',
+                   None), num_classes, min_pixels) for sid in slice_ids}
 
 
 __all__ = ['check_suggestions', 'slice_image', 'write_sheet']
