@@ -12,6 +12,8 @@
 # - one re-labelling round three quarters through the run (ST++, Yang et al.
 #   CVPR 2022): the network pseudo-labels the unlabelled slices again and the
 #   rest of stage 2 learns those labels.
+# The exemplar: the slice tools/suggest_slices.py ranks first (label-free; rule
+# 'suggested', docs/slice_suggestion.md).
 # Test option: tools/test.py --anchored-cc. Results and the ablations of each
 # ingredient: docs/results/README.md, configs/ablations/.
 _base_ = [
@@ -35,7 +37,7 @@ custom_hooks = [dict(type='ExemplarTwoStageHook', stage1_iters=0.5,
                      relabel_iters=[0.75])]
 train_dataloader = dict(batch_size=8, dataset=dict(
     scale=crop_size,
-    exemplar=dict(rule='central', seed=0),
+    exemplar=dict(rule='suggested', seed=0),  # the slice to annotate
     synthesis=dict(source_transforms=[dict(
         type='CavityContraction', cavity=3, wall=2, prob=0.5,
         keep_range=(0.3, 1.0))]),

@@ -357,8 +357,8 @@ def select_exemplars(data_root: str,
         return [select_exemplar(**kwargs)]
     if spread == 'volume':
         first = select_exemplar(**kwargs)
-        return [first] + nearest_slices(read_split_ids(data_root, split_list)[1],
-                                        first, num - 1)
+        ids = read_split_ids(data_root, split_list)[1]
+        return [first] + nearest_slices(ids, first, num - 1)
     chosen: Dict[str, str] = {}  # patient -> slice id, in the rule's order
     for sid in exemplar_order(**kwargs):
         chosen.setdefault(patient_of(sid), sid)
