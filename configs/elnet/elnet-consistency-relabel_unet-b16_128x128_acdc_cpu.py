@@ -6,9 +6,9 @@
 # - PCEM in stage 2 only, ESM's scale/intensity jitter on the exemplar stream;
 # - stage 2 continues from N_s with its pseudo labels (L_u) plus weak-to-strong
 #   consistency on the unlabelled slices, one strong view each (FixMatch's pair,
-#   Sohn et al. NeurIPS 2020; UniMatch's second view and perturbed features
-#   cost a slower step and no accuracy: configs/ablations/consistency/); batches
-#   1 exemplar : 3 synthetic : 4 unlabelled;
+#   Sohn et al. NeurIPS 2020, in place of UniMatch's two views + perturbed
+#   features, a slower step; the comparison: configs/ablations/consistency/);
+#   batches 1 exemplar : 3 synthetic : 4 unlabelled;
 # - one re-labelling round three quarters through the run (ST++, Yang et al.
 #   CVPR 2022): the network pseudo-labels the unlabelled slices again and the
 #   rest of stage 2 learns those labels.
