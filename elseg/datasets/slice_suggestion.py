@@ -56,9 +56,7 @@ def read_split_ids(data_root: str, split_list: str) -> Tuple[str, List[str]]:
         if not osp.isabs(split_list):
             check_data_root(data_root)
         raise FileNotFoundError(f'Split list not found: {list_path!r}.')
-    with open(list_path) as f:
-        ids = sorted({line.strip() for line in f
-                      if line.strip() and not line.startswith('#')})
+    ids = sorted(set(_read_list(list_path)))
     if not ids:
         raise ValueError(f'No slice ids in {list_path!r}.')
     return list_path, ids
