@@ -6,7 +6,6 @@
 # stream pattern in both stages, drawn by their registration confidence, and the
 # organ source of half the synthetic samples (docs/design.md, "Exemplar
 # propagation"). Rules fixed before any measurement.
-_base_ = ['../consistency/acdc_cpu_recipe_two_strong_views.py']
-propagation = dict(neighbours=2, other_frames=True, max_folding=0.02,
-                   ratios=dict(stage1=1, stage2=1), esm_prob=0.5)
-train_dataloader = dict(dataset=dict(propagation=propagation))
+_base_ = ['../consistency/acdc_cpu_recipe_two_strong_views.py',
+          '../../_base_/datasets/exemplar_propagation.py']
+train_dataloader = dict(dataset=dict(propagation={{_base_.propagation}}))
