@@ -331,3 +331,24 @@ def test_ablation_readme_table(folder):
         page = Path(row['page']).read_text()
         assert re.search(rf'(?<![\d.]){re.escape(value.group(1))}(?!\d)',
                          page), (folder, row['row'], value.group(1))
+
+
+def test_acdc_recipe_settings():
+    """The ACDC recipe: the suggested exemplar, a one-view stage 2; the two-view
+    file differs from it in exactly those settings."""
+    from mmengine import Config
+    recipe = Config.fromfile(str(REPO_ROOT / RECIPES[0]))
+    two = Config.fromfile(str(
+        REPO_ROOT / 'configs/ablations/consistency/'
+        'acdc_cpu_recipe_two_strong_views.py'))
+    assert recipe.train_dataloader.dataset.exemplar == dict(rule='suggested',
+                                                           seed=0)
+    cons = recipe.model.consistency
+    assert (cons.num_strong, cons.fp, tuple(cons.stages)) == (1, False, (2, ))
+    assert two.train_dataloader.dataset.exemplar.rule == 'central'
+    assert (two.model.consistency.num_strong, two.model.consistency.fp) == (
+        2, True)
+    two.model.consistency.update(num_strong=1, fp=False)
+    two.train_dataloader.dataset.exemplar.rule = 'suggested'
+    assert two.model == recipe.model
+    assert two.train_dataloader == recipe.train_dataloader
