@@ -352,3 +352,42 @@ def test_acdc_recipe_settings():
     two.train_dataloader.dataset.exemplar.rule = 'suggested'
     assert two.model == recipe.model
     assert two.train_dataloader == recipe.train_dataloader
+
+
+def test_propagation_ablation_settings():
+    """The propagation rows differ from the recipe they build on in
+    ``propagation`` only: both ingredients, neighbours only, other frame only
+    (ACDC); the CHAOS one-view rows differ from the CHAOS recipe in the
+    stage-2 views (and propagation) only."""
+    from mmengine import Config
+
+    def load(rel: str) -> Config:
+        return Config.fromfile(str(REPO_ROOT / 'configs' / rel))
+
+    recipe = load('elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py')
+    rows = {name: load(f'ablations/propagation/acdc_cpu_recipe_{name}.py')
+            for name in ('propagation', 'propagation_neighbours',
+                         'propagation_other_frame')}
+    expected = {'propagation': (2, True), 'propagation_neighbours': (2, False),
+                'propagation_other_frame': (0, True)}
+    for name, cfg in rows.items():
+        prop = cfg.train_dataloader.dataset.pop('propagation')
+        assert (prop.neighbours, prop.other_frames) == expected[name], name
+        assert (prop.max_folding, prop.esm_prob) == (0.02, 0.5), name
+        assert cfg.train_dataloader == recipe.train_dataloader, name
+        assert cfg.model == recipe.model, name
+    chaos = load(RECIPES[1][len('configs/'):])
+    one = load('ablations/consistency/chaos_cpu_recipe_one_strong_view.py')
+    one_prop = load(
+        'ablations/propagation/chaos_cpu_one_strong_view_propagation.py')
+    assert (chaos.model.consistency.num_strong, chaos.model.consistency.fp) == (
+        2, True)
+    assert (one.model.consistency.num_strong, one.model.consistency.fp) == (
+        1, False)
+    prop = one_prop.train_dataloader.dataset.pop('propagation')
+    assert (prop.neighbours, prop.other_frames) == (2, False)
+    assert one_prop.model == one.model
+    assert one_prop.train_dataloader == one.train_dataloader
+    one.model.consistency.update(num_strong=2, fp=True)
+    assert one.model == chaos.model
+    assert one.train_dataloader == chaos.train_dataloader
