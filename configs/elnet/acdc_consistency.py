@@ -3,9 +3,9 @@
 # elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py without its re-labelling
 # round (systole synthesis, PCEM in stage 2, exemplar-stream jitter, consistency
 # in stage 2 from N_s) on elnet/acdc.py. Stage 2 keeps UniMatch's two strong views
-# + perturbed features, as run at this scale on a GPU (docs/results/
-# 2026-11-30_acdc_gpu_paper_scale.md); the
-# CPU recipe's one strong view is a cheaper step (configs/ablations/consistency/).
+# + perturbed features, as run at this scale on a GPU
+# (docs/results/2026-11-30_acdc_gpu_paper_scale.md); the CPU recipe's one strong
+# view is a cheaper step (configs/ablations/consistency/).
 # Feature perturbation ('auto'): dropout on MT-UNet's bottleneck output.
 _base_ = ['./acdc.py', '../_base_/models/consistency.py']
 model = dict(
