@@ -333,14 +333,18 @@ def test_ablation_readme_table(folder):
                          page), (folder, row['row'], value.group(1))
 
 
+def load_config(path: str) -> Any:
+    """A config by its repository-relative path, merged (mmengine Config)."""
+    from mmengine import Config
+    return Config.fromfile(str(REPO_ROOT / path))
+
+
 def test_acdc_recipe_settings():
     """The ACDC recipe: the suggested exemplar, a one-view stage 2; the two-view
     file differs from it in exactly those settings."""
-    from mmengine import Config
-    recipe = Config.fromfile(str(REPO_ROOT / RECIPES[0]))
-    two = Config.fromfile(str(
-        REPO_ROOT / 'configs/ablations/consistency/'
-        'acdc_cpu_recipe_two_strong_views.py'))
+    recipe = load_config(RECIPES[0])
+    two = load_config(
+        'configs/ablations/consistency/acdc_cpu_recipe_two_strong_views.py')
     assert recipe.train_dataloader.dataset.exemplar == dict(rule='suggested',
                                                            seed=0)
     cons = recipe.model.consistency
@@ -359,13 +363,9 @@ def test_propagation_ablation_settings():
     ``propagation`` only: both ingredients, neighbours only, other frame only
     (ACDC); the CHAOS one-view rows differ from the CHAOS recipe in the
     stage-2 views (and propagation) only."""
-    from mmengine import Config
-
-    def load(rel: str) -> Config:
-        return Config.fromfile(str(REPO_ROOT / 'configs' / rel))
-
-    recipe = load('elnet/elnet-consistency-relabel_unet-b16_128x128_acdc_cpu.py')
-    rows = {name: load(f'ablations/propagation/acdc_cpu_recipe_{name}.py')
+    recipe = load_config(RECIPES[0])
+    rows = {name: load_config(
+                f'configs/ablations/propagation/acdc_cpu_recipe_{name}.py')
             for name in ('propagation', 'propagation_neighbours',
                          'propagation_other_frame')}
     expected = {'propagation': (2, True), 'propagation_neighbours': (2, False),
@@ -376,10 +376,11 @@ def test_propagation_ablation_settings():
         assert (prop.max_folding, prop.esm_prob) == (0.02, 0.5), name
         assert cfg.train_dataloader == recipe.train_dataloader, name
         assert cfg.model == recipe.model, name
-    chaos = load(RECIPES[1][len('configs/'):])
-    one = load('ablations/consistency/chaos_cpu_recipe_one_strong_view.py')
-    one_prop = load(
-        'ablations/propagation/chaos_cpu_one_strong_view_propagation.py')
+    chaos = load_config(RECIPES[1])
+    one = load_config(
+        'configs/ablations/consistency/chaos_cpu_recipe_one_strong_view.py')
+    one_prop = load_config(
+        'configs/ablations/propagation/chaos_cpu_one_strong_view_propagation.py')
     assert (chaos.model.consistency.num_strong, chaos.model.consistency.fp) == (
         2, True)
     assert (one.model.consistency.num_strong, one.model.consistency.fp) == (
